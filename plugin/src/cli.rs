@@ -1,0 +1,142 @@
+//! Flags, as kubectl and Helm users type them. Help comes from these definitions.
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "kubectl-vault_istio",
+    version,
+    about = "Check Istio CAs kept in HashiCorp Vault: injector annotations, istiod wiring, CA bundles",
+    long_about = None,
+    propagate_version = true,
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    /// Parses `std::env::args`, naming the program as the user invoked it: `kubectl
+    /// vault-istio` when run as a kubectl plugin.
+    pub fn try_parse_with_name(argv0: &str) -> Result<Cli, clap::Error> {
+        let base = argv0.rsplit(['/', '\\']).next().unwrap_or(argv0);
+        let display = if base.starts_with("kubectl-") {
+            "kubectl vault-istio"
+        } else {
+            "kubectl-vault_istio"
+        };
+        let cmd = Cli::command().bin_name(display).name(display);
+        let matches = cmd.try_get_matches()?;
+        Cli::from_arg_matches(&matches)
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lint istiod Helm values, IstioOperator or Deployment/Pod manifests for Vault wiring.
+    Lint(LintArgs),
+    /// Explain a rule (`explain VI101`), or list them all (`explain --list`).
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  kubectl vault-istio lint values.yaml\n  helm template istiod istio/istiod -f values.yaml | kubectl vault-istio lint -\n  kubectl get deploy istiod -n istio-system -o yaml | kubectl vault-istio lint -o sarif -\n\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 could not run."
+)]
+pub struct LintArgs {
+    /// Files or directories to lint (`-` for stdin). Directories are searched for *.yaml, *.yml, *.json.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// A file, directory or `-` to lint; repeatable, as with kubectl and Helm.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<String>,
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Report findings but exit 0 (2 is still returned when the run could not happen).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Skip a rule by code or name; repeatable or comma-separated.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Largest input accepted, per file (e.g. 32MiB, 500KiB, 1000000).
+    #[arg(long, value_name = "BYTES", default_value = "32MiB", value_parser = parse_bytes)]
+    pub max_input_bytes: u64,
+    /// When to colour text output (`NO_COLOR` also turns it off).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// Rule code (VI101) or name (inject-annotation-missing).
+    #[arg(value_name = "CODE", required_unless_present = "list")]
+    pub rule: Option<String>,
+    /// List every rule with its severity and title.
+    #[arg(long)]
+    pub list: bool,
+}
+
+/// Parses `32MiB`, `500KiB`, `10MB`, `1000`.
+pub fn parse_bytes(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size such as 32MiB or 1000000"))?;
+    let mult: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" | "kB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "unknown unit `{other}` (use B, KiB, MiB, GiB, KB, MB or GB)"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_bytes;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_bytes("32MiB"), Ok(32 << 20));
+        assert_eq!(parse_bytes("1000"), Ok(1000));
+        assert_eq!(parse_bytes("10MB"), Ok(10_000_000));
+        assert!(parse_bytes("ten").is_err());
+        assert!(parse_bytes("5XB").is_err());
+    }
+}

@@ -1,0 +1,71 @@
+//! `explain`: a rule's docs, straight from the engine's registry.
+
+use crate::cli::ExplainArgs;
+use crate::exit;
+use crate::output;
+use vault_istio::rules::{self, RULES};
+
+pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
+    if args.list {
+        let mut out = String::new();
+        for r in RULES {
+            let m = &r.meta;
+            out.push_str(&format!(
+                "{}  {:<7}  {:<36}  {}\n",
+                m.code,
+                m.severity.as_str(),
+                m.name,
+                m.title
+            ));
+        }
+        output::stdout(&out)?;
+        return Ok(exit::OK);
+    }
+    let wanted = args.rule.unwrap_or_default();
+    let Some(rule) = rules::find(&wanted) else {
+        let close = RULES
+            .iter()
+            .map(|r| {
+                (
+                    strsim_distance(&wanted, r.meta.name)
+                        .min(strsim_distance(&wanted, r.meta.code)),
+                    r,
+                )
+            })
+            .min_by_key(|(d, _)| *d)
+            .filter(|(d, _)| *d <= 3)
+            .map(|(_, r)| format!("; did you mean {} ({})?", r.meta.code, r.meta.name))
+            .unwrap_or_default();
+        output::error(&format!(
+            "no rule `{wanted}`{close} Run `kubectl vault-istio explain --list` to see them all"
+        ));
+        return Ok(exit::COULD_NOT_RUN);
+    };
+    let m = &rule.meta;
+    output::stdout(&format!(
+        "{} {} ({}, since {})\n{}\n\n{}",
+        m.code,
+        m.name,
+        m.severity,
+        m.since,
+        m.title,
+        m.docs.trim_start()
+    ))?;
+    Ok(exit::OK)
+}
+
+fn strsim_distance(a: &str, b: &str) -> usize {
+    // Plain Levenshtein on lower-case; small inputs only.
+    let a: Vec<char> = a.to_lowercase().chars().collect();
+    let b: Vec<char> = b.to_lowercase().chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}

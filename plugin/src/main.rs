@@ -1,0 +1,48 @@
+//! `kubectl vault-istio`: the command-line shell around the `vault-istio` engine.
+//! It reads inputs, calls the engine, prints, and maps the outcome to an exit code:
+//! 0 nothing at or above `--fail-on`, 1 findings, 2 could not run.
+
+mod cli;
+mod explain;
+mod inputs;
+mod lint;
+mod output;
+
+use std::process::ExitCode;
+
+/// Exit codes, the same for every output format.
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FINDINGS: u8 = 1;
+    pub const COULD_NOT_RUN: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let argv0 = std::env::args().next().unwrap_or_default();
+    let cli = match cli::Cli::try_parse_with_name(&argv0) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::COULD_NOT_RUN
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        cli::Command::Lint(args) => lint::run(args),
+        cli::Command::Explain(args) => explain::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            if output::is_broken_pipe(&e) {
+                return ExitCode::from(exit::OK);
+            }
+            output::error(&format!("{e:#}"));
+            ExitCode::from(exit::COULD_NOT_RUN)
+        }
+    }
+}

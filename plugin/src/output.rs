@@ -1,0 +1,49 @@
+//! Writing to the terminal: colour decisions, error lines, broken pipes.
+
+use crate::cli::ColorChoice;
+use std::io::IsTerminal;
+
+/// Colour only when asked, or on a terminal without `NO_COLOR`.
+pub fn use_color(choice: ColorChoice, stream_is_tty: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
+}
+
+fn stderr_color() -> bool {
+    use_color(ColorChoice::Auto, std::io::stderr().is_terminal())
+}
+
+fn prefixed(prefix: &str, style: anstyle::Style, msg: &str) {
+    if stderr_color() {
+        eprintln!("{}{prefix}{}: {msg}", style.render(), style.render_reset());
+    } else {
+        eprintln!("{prefix}: {msg}");
+    }
+}
+
+/// `error: <msg>` on stderr.
+pub fn error(msg: &str) {
+    prefixed("error", anstyle::AnsiColor::Red.on_default().bold(), msg);
+}
+
+/// A quiet exit on `| head` is what users expect from a CLI.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Writes `text` to stdout in one go.
+pub fn stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}

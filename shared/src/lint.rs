@@ -1,0 +1,87 @@
+//! `lint`: sources in, findings out. Bad input is reported per file, never a panic.
+
+use crate::finding::{self, Finding};
+use crate::rules::{self, RULES, Rule};
+use crate::source::{SourceFile, YamlError, recognize, yaml};
+
+/// What to run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Rule codes or names to skip (`--ignore`).
+    pub ignore: Vec<String>,
+}
+
+impl Options {
+    fn rules(&self) -> Vec<&'static Rule> {
+        RULES
+            .iter()
+            .copied()
+            .filter(|r| {
+                !self
+                    .ignore
+                    .iter()
+                    .any(|i| i.eq_ignore_ascii_case(r.meta.code) || i == r.meta.name)
+            })
+            .collect()
+    }
+}
+
+/// What one input yielded.
+#[derive(Debug, Clone)]
+pub struct InputReport {
+    pub file: String,
+    /// istiod configurations found in the file.
+    pub configurations: usize,
+    /// Why the file could not be read as YAML, if it could not.
+    pub error: Option<YamlError>,
+    /// Kinds of other objects in the file (to explain "no istiod configuration").
+    pub other_kinds: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub inputs: Vec<InputReport>,
+}
+
+impl Report {
+    pub fn configurations(&self) -> usize {
+        self.inputs.iter().map(|i| i.configurations).sum()
+    }
+
+    pub fn input_errors(&self) -> impl Iterator<Item = (&str, &YamlError)> {
+        self.inputs
+            .iter()
+            .filter_map(|i| i.error.as_ref().map(|e| (i.file.as_str(), e)))
+    }
+}
+
+pub fn lint(sources: &[SourceFile], options: &Options) -> Report {
+    let rules = options.rules();
+    let mut findings = Vec::new();
+    let mut inputs = Vec::new();
+    for src in sources {
+        match yaml::parse(&src.text) {
+            Err(e) => inputs.push(InputReport {
+                file: src.name.clone(),
+                configurations: 0,
+                error: Some(e),
+                other_kinds: Vec::new(),
+            }),
+            Ok(docs) => {
+                let inv = recognize(&src.name, &docs);
+                for spec in &inv.specs {
+                    rules::check_spec(spec, &rules, &mut findings);
+                }
+                inputs.push(InputReport {
+                    file: src.name.clone(),
+                    configurations: inv.specs.len(),
+                    error: None,
+                    other_kinds: inv.other_kinds,
+                });
+            }
+        }
+    }
+    finding::sort(&mut findings);
+    Report { findings, inputs }
+}

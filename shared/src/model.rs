@@ -1,0 +1,176 @@
+//! What the rules look at: one istiod configuration, wherever it was written (Helm values
+//! of either chart layout, an IstioOperator, a Deployment or Pod manifest), reduced to the
+//! same shape. Every piece keeps its position so findings can point at it.
+
+use crate::source::yaml::{Node, Pos, Span, Style};
+
+/// Where an istiod configuration came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Origin {
+    /// istiod chart values, 1.16–1.23 layout (`pilot.podAnnotations`, `pilot.env`).
+    HelmValuesLegacy,
+    /// istiod chart values, 1.24+ layout (top-level `podAnnotations`, `env`).
+    HelmValues,
+    IstioOperator,
+    Deployment,
+    Pod,
+}
+
+impl Origin {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Origin::HelmValuesLegacy => "istiod Helm values (pilot.*)",
+            Origin::HelmValues => "istiod Helm values",
+            Origin::IstioOperator => "IstioOperator",
+            Origin::Deployment => "Deployment",
+            Origin::Pod => "Pod",
+        }
+    }
+}
+
+/// A place in the input: a span plus the key path that leads to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Place {
+    pub span: Span,
+    pub path: String,
+}
+
+/// One pod annotation as written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Annotation {
+    pub key: String,
+    pub key_span: Span,
+    /// The value node: normally a scalar; anything else is itself a finding.
+    pub value: Node,
+    /// Key path of the annotation, e.g. `pilot.podAnnotations."vault.hashicorp.com/role"`.
+    pub path: String,
+}
+
+impl Annotation {
+    /// The value's text (for any scalar style).
+    pub fn text(&self) -> Option<&str> {
+        self.value.as_str()
+    }
+
+    pub fn place(&self) -> Place {
+        Place {
+            span: self.value.span(),
+            path: self.path.clone(),
+        }
+    }
+
+    pub fn key_place(&self) -> Place {
+        Place {
+            span: self.key_span,
+            path: self.path.clone(),
+        }
+    }
+
+    /// The place of a byte range inside the value's text (for template positions).
+    pub fn text_place(&self, range: std::ops::Range<usize>) -> Place {
+        let Some(scalar) = self.value.as_scalar() else {
+            return self.place();
+        };
+        let start = self.value.span().start;
+        let at = |offset: usize| {
+            let (tline, tcol) = crate::template::line_col(&scalar.value, offset);
+            let (tline, tcol) = (
+                u32::try_from(tline).unwrap_or(0),
+                u32::try_from(tcol).unwrap_or(0),
+            );
+            match (scalar.block_start, scalar.style) {
+                (Some(b), _) => Pos {
+                    line: b.line + tline,
+                    column: b.column + tcol,
+                },
+                (None, Style::Plain) if tline == 0 => Pos {
+                    line: start.line,
+                    column: start.column + tcol,
+                },
+                (None, _) if tline == 0 => Pos {
+                    line: start.line,
+                    column: start.column + 1 + tcol,
+                },
+                (None, _) => Pos {
+                    line: start.line + tline,
+                    column: tcol + 1,
+                },
+            }
+        };
+        Place {
+            span: Span {
+                start: at(range.start),
+                end: at(range.end),
+            },
+            path: self.path.clone(),
+        }
+    }
+
+    /// The part after `vault.hashicorp.com/`, if this is an injector annotation.
+    pub fn vault_name(&self) -> Option<&str> {
+        self.key.strip_prefix(crate::injector::catalog::PREFIX)
+    }
+}
+
+/// One environment variable of the `discovery` container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnvVar {
+    pub name: String,
+    /// `None` when the value comes from `valueFrom` and cannot be known statically.
+    pub value: Option<String>,
+    pub place: Place,
+}
+
+/// One istiod configuration, reduced to what the rules need.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IstiodSpec {
+    pub file: String,
+    /// 0-based document index in the file.
+    pub document: usize,
+    pub origin: Origin,
+    /// Object name for manifests; `istiod` for values.
+    pub name: String,
+    pub namespace: Option<String>,
+    /// Where the pod annotations are (or should be): the map's key, or the object.
+    pub annotations_place: Place,
+    /// Pod (template) annotations, in file order; for values with both layouts, the
+    /// merged view where `pilot.*` wins, as the 1.24+ chart does.
+    pub annotations: Vec<Annotation>,
+    /// `vault.hashicorp.com/*` annotations found on a Deployment's own metadata, where
+    /// the injector never sees them.
+    pub misplaced_annotations: Vec<Annotation>,
+    pub env_place: Place,
+    pub env: Vec<EnvVar>,
+    /// Container names, when the input lists them (manifests). Values imply `discovery`.
+    pub containers: Option<Vec<String>>,
+    pub service_account: Option<String>,
+    /// Codes suppressed by a `vault-istio.io/ignore` annotation on the object.
+    pub ignored_codes: Vec<String>,
+}
+
+/// Annotation that suppresses findings on one object: `vault-istio.io/ignore: "VI101,VI114"`.
+pub const IGNORE_ANNOTATION: &str = "vault-istio.io/ignore";
+
+impl IstiodSpec {
+    /// The effective annotation for `key` (the last one written wins, as in a map).
+    pub fn annotation(&self, key: &str) -> Option<&Annotation> {
+        self.annotations.iter().rev().find(|a| a.key == key)
+    }
+
+    /// The injector annotation `vault.hashicorp.com/<name>`.
+    pub fn vault(&self, name: &str) -> Option<&Annotation> {
+        self.annotations
+            .iter()
+            .rev()
+            .find(|a| a.vault_name() == Some(name))
+    }
+
+    pub fn env_var(&self, name: &str) -> Option<&EnvVar> {
+        self.env.iter().rev().find(|e| e.name == name)
+    }
+
+    pub fn has_vault_annotations(&self) -> bool {
+        self.annotations.iter().any(|a| a.vault_name().is_some())
+    }
+}

@@ -1,0 +1,154 @@
+//! `-o text`: grouped by file, each finding with a source snippet and a caret, like rustc.
+//! Colours are ANSI escapes chosen by the caller (`color`), never decided here.
+
+use super::RenderInput;
+use crate::finding::{Finding, Location, Severity, Summary};
+use anstyle::{AnsiColor, Style};
+use std::fmt::Write;
+
+struct Palette {
+    error: Style,
+    warning: Style,
+    info: Style,
+    accent: Style,
+    bold: Style,
+}
+
+impl Palette {
+    fn new(color: bool) -> Palette {
+        if !color {
+            return Palette {
+                error: Style::new(),
+                warning: Style::new(),
+                info: Style::new(),
+                accent: Style::new(),
+                bold: Style::new(),
+            };
+        }
+        Palette {
+            error: AnsiColor::Red.on_default().bold(),
+            warning: AnsiColor::Yellow.on_default().bold(),
+            info: AnsiColor::Cyan.on_default().bold(),
+            accent: AnsiColor::Blue.on_default().bold(),
+            bold: Style::new().bold(),
+        }
+    }
+
+    fn severity(&self, s: Severity) -> Style {
+        match s {
+            Severity::Error => self.error,
+            Severity::Warning => self.warning,
+            Severity::Info => self.info,
+        }
+    }
+}
+
+fn paint(style: Style, text: &str) -> String {
+    format!("{}{text}{}", style.render(), style.render_reset())
+}
+
+pub fn render(input: &RenderInput<'_>, color: bool) -> String {
+    let p = Palette::new(color);
+    let mut out = String::new();
+    for f in input.findings() {
+        finding(&mut out, f, input, &p);
+        out.push('\n');
+    }
+    out.push_str(&summary_line(input, color));
+    out.push('\n');
+    out
+}
+
+/// `1 error, 2 warnings, 4 infos in 2 istiod configurations`.
+pub fn summary_line(input: &RenderInput<'_>, color: bool) -> String {
+    let p = Palette::new(color);
+    let s = Summary::of(input.findings());
+    let n = input.report.configurations();
+    let plural =
+        |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let counts = format!(
+        "{}, {}, {}",
+        plural(s.errors, "error", "errors"),
+        plural(s.warnings, "warning", "warnings"),
+        plural(s.infos, "info", "infos")
+    );
+    let style = if s.errors > 0 {
+        p.error
+    } else if s.warnings > 0 {
+        p.warning
+    } else {
+        p.bold
+    };
+    format!(
+        "{} in {}",
+        paint(style, &counts),
+        plural(n, "istiod configuration", "istiod configurations")
+    )
+}
+
+fn finding(out: &mut String, f: &Finding, input: &RenderInput<'_>, p: &Palette) {
+    let sev = p.severity(f.severity);
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        paint(sev, &format!("{}[{}]", f.severity, f.code)),
+        paint(p.bold, &f.message)
+    );
+    let Location::Yaml {
+        file,
+        line,
+        column,
+        end_line,
+        end_column,
+        key_path,
+        ..
+    } = &f.location;
+    let gutter = line.to_string().len();
+    let pad = " ".repeat(gutter);
+    let _ = writeln!(
+        out,
+        "{pad}{} {file}:{line}:{column}",
+        paint(p.accent, "-->")
+    );
+    let source = input
+        .sources
+        .iter()
+        .find(|s| s.name == *file)
+        .and_then(|s| s.line(*line));
+    if let Some(src) = source {
+        let bar = paint(p.accent, "|");
+        let _ = writeln!(out, "{pad} {bar}");
+        let _ = writeln!(out, "{} {bar} {src}", paint(p.accent, &line.to_string()));
+        let width = src.chars().count() as u32;
+        let start = (*column).max(1);
+        let len = if end_line == line && *end_column > start {
+            (end_column - start)
+                .min(width.saturating_sub(start - 1))
+                .max(1)
+        } else {
+            width.saturating_sub(start - 1).clamp(1, 60)
+        };
+        let caret_pad: String = src
+            .chars()
+            .take((start - 1) as usize)
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{pad} {bar} {caret_pad}{}",
+            paint(sev, &"^".repeat(len as usize))
+        );
+    }
+    let eq = paint(p.accent, "=");
+    if !key_path.is_empty() {
+        let _ = writeln!(out, "{pad} {eq} at: {key_path}");
+    }
+    if let Some(help) = &f.help {
+        let _ = writeln!(out, "{pad} {eq} {}: {help}", paint(p.bold, "help"));
+    }
+    let _ = writeln!(
+        out,
+        "{pad} {eq} rule: {} (explain: `kubectl vault-istio explain {}`)",
+        f.name, f.code
+    );
+}

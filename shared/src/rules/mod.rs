@@ -1,0 +1,197 @@
+//! The rule registry. One rule = one `declare_rule!` in its own file: code, name, default
+//! severity, title, docs (with a bad and a good example) and its check. `explain`, SARIF
+//! `rules[]`, the README table and the page's rule docs all read [`RULES`].
+
+use crate::finding::{Finding, Location, Severity};
+use crate::injector::InjectorConfig;
+use crate::model::{IstiodSpec, Place};
+
+pub mod vi1xx_injector;
+pub mod vi2xx_istiod;
+
+/// Everything about a rule except its logic.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// `VI` + three digits; never reused (see [`RETIRED`]).
+    pub code: &'static str,
+    /// kebab-case, names the bad pattern.
+    pub name: &'static str,
+    pub severity: Severity,
+    /// One line, lower-case start, no final period.
+    pub title: &'static str,
+    /// Markdown with `## What it does`, `## Why it breaks`, `## How to fix`, `## Example`
+    /// and `Use instead:`.
+    pub docs: &'static str,
+    /// The vault-istio version that introduced the rule.
+    pub since: &'static str,
+    /// Source location of the declaration (for docs and "edit this rule" links).
+    pub file: &'static str,
+    pub line: u32,
+}
+
+/// What a check is given: one istiod configuration and its typed injector view.
+pub struct Target<'a> {
+    pub spec: &'a IstiodSpec,
+    pub injector: InjectorConfig<'a>,
+}
+
+impl<'a> Target<'a> {
+    pub fn new(spec: &'a IstiodSpec) -> Self {
+        Target {
+            spec,
+            injector: InjectorConfig::from_spec(spec),
+        }
+    }
+
+    /// True when `vault.hashicorp.com/agent-inject` parses as true.
+    pub fn injection_on(&self) -> bool {
+        self.spec
+            .vault("agent-inject")
+            .and_then(|a| a.text())
+            .and_then(|t| crate::injector::values::parse_bool(t).ok())
+            .unwrap_or(false)
+    }
+}
+
+pub type Check = fn(&Target<'_>, &mut Emitter<'_>);
+
+pub struct Rule {
+    pub meta: RuleMeta,
+    pub check: Check,
+}
+
+/// Collects one rule's findings, filling in code, name, severity and file.
+pub struct Emitter<'a> {
+    meta: &'static RuleMeta,
+    spec: &'a IstiodSpec,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> Emitter<'a> {
+    pub fn new(meta: &'static RuleMeta, spec: &'a IstiodSpec, out: &'a mut Vec<Finding>) -> Self {
+        Emitter { meta, spec, out }
+    }
+
+    /// Records a finding at `place` and returns it for optional `help`/severity tweaks.
+    pub fn emit(&mut self, place: &Place, message: impl Into<String>) -> &mut Finding {
+        self.out.push(Finding {
+            code: self.meta.code,
+            name: self.meta.name,
+            severity: self.meta.severity,
+            message: message.into(),
+            location: Location::Yaml {
+                file: self.spec.file.clone(),
+                document: self.spec.document,
+                line: place.span.start.line,
+                column: place.span.start.column,
+                end_line: place.span.end.line,
+                end_column: place.span.end.column,
+                key_path: place.path.clone(),
+            },
+            help: None,
+        });
+        let last = self.out.len() - 1;
+        &mut self.out[last]
+    }
+}
+
+impl Finding {
+    pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn severity(&mut self, severity: Severity) -> &mut Self {
+        self.severity = severity;
+        self
+    }
+}
+
+/// Declares a rule: its docs (as `///` lines), metadata and check function.
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:expr])*
+        code: $code:literal,
+        name: $name:literal,
+        severity: $sev:ident,
+        title: $title:literal,
+        since: $since:literal,
+        check: $check:path $(,)?
+    ) => {
+        pub static RULE: $crate::rules::Rule = $crate::rules::Rule {
+            meta: $crate::rules::RuleMeta {
+                code: $code,
+                name: $name,
+                severity: $crate::finding::Severity::$sev,
+                title: $title,
+                docs: concat!($($doc, "\n"),*),
+                since: $since,
+                file: file!(),
+                line: line!(),
+            },
+            check: $check,
+        };
+    };
+}
+pub(crate) use declare_rule;
+
+/// Every rule, sorted by code.
+pub static RULES: &[&Rule] = &[
+    &vi1xx_injector::vi101_inject_annotation_missing::RULE,
+    &vi1xx_injector::vi102_invalid_bool_value::RULE,
+    &vi1xx_injector::vi103_invalid_typed_value::RULE,
+    &vi1xx_injector::vi104_unquoted_annotation_value::RULE,
+    &vi1xx_injector::vi105_annotation_key_invalid::RULE,
+    &vi1xx_injector::vi106_unknown_vault_annotation::RULE,
+    &vi1xx_injector::vi107_role_missing::RULE,
+    &vi1xx_injector::vi108_auth_path_format::RULE,
+    &vi1xx_injector::vi109_configmap_overrides_annotations::RULE,
+    &vi1xx_injector::vi110_template_missing_for_pem::RULE,
+    &vi1xx_injector::vi111_template_parse::RULE,
+    &vi1xx_injector::vi112_template_path_mismatch::RULE,
+    &vi1xx_injector::vi113_kv_field_shape::RULE,
+    &vi1xx_injector::vi114_missing_key_silent::RULE,
+    &vi1xx_injector::vi115_inject_file_escapes_volume::RULE,
+    &vi1xx_injector::vi116_perms_uid_mismatch::RULE,
+    &vi1xx_injector::vi117_inject_token_exposed::RULE,
+    &vi1xx_injector::vi118_tls_skip_verify_enabled::RULE,
+    &vi1xx_injector::vi119_ca_cert_not_mounted::RULE,
+    &vi1xx_injector::vi120_vault_addr_format::RULE,
+    &vi1xx_injector::vi121_auto_auth_hangs::RULE,
+    &vi1xx_injector::vi122_annotations_on_deployment_metadata::RULE,
+    &vi2xx_istiod::vi201_istio_ca_file_set::RULE,
+    &vi2xx_istiod::vi202_root_ca_dir_mismatch::RULE,
+    &vi2xx_istiod::vi203_pre_populate_disabled::RULE,
+    &vi2xx_istiod::vi204_target_container_excluded::RULE,
+    &vi2xx_istiod::vi205_istiod_sidecar_injected::RULE,
+];
+
+/// Codes that once existed and must never be reused, with the reason they went.
+pub static RETIRED: &[(&str, &str)] = &[];
+
+/// Finds a rule by code (`VI101`, case-insensitive) or name (`inject-annotation-missing`).
+pub fn find(code_or_name: &str) -> Option<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .find(|r| r.meta.code.eq_ignore_ascii_case(code_or_name) || r.meta.name == code_or_name)
+}
+
+/// Runs `rules` over one istiod configuration.
+pub fn check_spec(spec: &IstiodSpec, rules: &[&'static Rule], out: &mut Vec<Finding>) {
+    let target = Target::new(spec);
+    for rule in rules {
+        if spec
+            .ignored_codes
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(rule.meta.code))
+        {
+            continue;
+        }
+        let mut emitter = Emitter::new(&rule.meta, spec, out);
+        (rule.check)(&target, &mut emitter);
+    }
+}
+
+#[cfg(test)]
+mod meta_tests;

@@ -1,0 +1,462 @@
+//! A YAML node tree that keeps what a linter needs and serde throws away: the line and
+//! column of every node, each scalar's source style (plain or quoted), and its tag.
+//!
+//! Built from `saphyr-parser` events rather than a ready-made loader so that anchors and
+//! aliases are expanded under a budget (an alias bomb is an error, not an OOM), nesting
+//! depth is bounded (no stack overflow on `[[[[...`), and nothing is resolved early: plain
+//! scalars stay text until a caller asks how Kubernetes would read them (see `scalar`).
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as PSpan};
+
+/// A 1-based line and column (columns count characters, as editors do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, serde::Serialize)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// Where a node starts and ends in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+/// How a scalar was written. Quoted and block scalars are always strings; plain ones are
+/// resolved by the reader's schema (YAML 1.1 for Kubernetes and Helm).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Plain,
+    SingleQuoted,
+    DoubleQuoted,
+    Literal,
+    Folded,
+}
+
+impl Style {
+    pub fn is_plain(self) -> bool {
+        self == Style::Plain
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scalar {
+    /// The scalar's value after YAML unescaping and folding.
+    pub value: String,
+    pub style: Style,
+    /// An explicit tag such as `!!str`, as written (`handle` + `suffix`).
+    pub tag: Option<String>,
+    /// For `|` and `>` scalars: where the content starts (line of its first line, and the
+    /// column of its indentation), so positions inside the text map back to the file.
+    pub block_start: Option<Pos>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Node {
+    Scalar(Scalar, Span),
+    Mapping(Vec<(Node, Node)>, Span),
+    Sequence(Vec<Node>, Span),
+}
+
+impl Node {
+    pub fn span(&self) -> Span {
+        match self {
+            Node::Scalar(_, s) | Node::Mapping(_, s) | Node::Sequence(_, s) => *s,
+        }
+    }
+
+    pub fn as_scalar(&self) -> Option<&Scalar> {
+        match self {
+            Node::Scalar(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The scalar's text, whatever its style (so `"1"` and `1` both give "1").
+    pub fn as_str(&self) -> Option<&str> {
+        self.as_scalar().map(|s| s.value.as_str())
+    }
+
+    pub fn as_mapping(&self) -> Option<&[(Node, Node)]> {
+        match self {
+            Node::Mapping(m, _) => Some(m),
+            _ => None,
+        }
+    }
+
+    pub fn as_sequence(&self) -> Option<&[Node]> {
+        match self {
+            Node::Sequence(s, _) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Looks up a mapping entry by its scalar key. With duplicate keys the last one wins,
+    /// as in Go's YAML-to-JSON conversion that Kubernetes and Helm use.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|(_, v)| v)
+    }
+
+    /// Like `get`, but also returns the key node (for its position).
+    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+        self.as_mapping()?
+            .iter()
+            .rev()
+            .find(|(k, _)| k.as_str() == Some(key))
+            .map(|(k, v)| (k, v))
+    }
+
+    /// Follows a path of mapping keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |node, key| node.get(key))
+    }
+
+    /// True for a YAML null: `~`, `null`, an empty plain scalar.
+    pub fn is_null(&self) -> bool {
+        matches!(self, Node::Scalar(s, _) if s.style.is_plain() && s.tag.is_none()
+            && matches!(s.value.as_str(), "" | "~" | "null" | "Null" | "NULL"))
+    }
+}
+
+/// One `---` document of a file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// 0-based position of the document in its file.
+    pub index: usize,
+    pub root: Node,
+}
+
+/// Why a file is not YAML we can read. Always carries a position.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{line}:{column}: {message}")]
+pub struct YamlError {
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Limits that keep hostile input from exhausting memory or the stack.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Maximum nesting of mappings and sequences.
+    pub max_depth: usize,
+    /// Maximum number of nodes that aliases may add on top of the nodes written out.
+    pub max_alias_nodes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 256,
+            max_alias_nodes: 100_000,
+        }
+    }
+}
+
+enum Frame {
+    Mapping {
+        entries: Vec<(Node, Node)>,
+        pending_key: Option<Node>,
+        start: Pos,
+        anchor: usize,
+        size: usize,
+    },
+    Sequence {
+        items: Vec<Node>,
+        start: Pos,
+        anchor: usize,
+        size: usize,
+    },
+}
+
+fn pos(m: &saphyr_parser::Marker) -> Pos {
+    Pos {
+        line: u32::try_from(m.line()).unwrap_or(u32::MAX),
+        column: u32::try_from(m.col() + 1).unwrap_or(u32::MAX),
+    }
+}
+
+fn span(s: &PSpan) -> Span {
+    Span {
+        start: pos(&s.start),
+        end: pos(&s.end),
+    }
+}
+
+fn style(s: ScalarStyle) -> Style {
+    match s {
+        ScalarStyle::Plain => Style::Plain,
+        ScalarStyle::SingleQuoted => Style::SingleQuoted,
+        ScalarStyle::DoubleQuoted => Style::DoubleQuoted,
+        ScalarStyle::Literal => Style::Literal,
+        ScalarStyle::Folded => Style::Folded,
+    }
+}
+
+/// Parses every document of `text`. Empty documents are skipped.
+pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
+    parse_with(text, Limits::default())
+}
+
+pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    let mut docs = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    // anchor id -> (node, size in nodes)
+    let mut anchors: std::collections::HashMap<usize, (Node, usize)> = Default::default();
+    let mut alias_nodes = 0usize;
+    let mut doc_index = 0usize;
+    let mut root: Option<(Node, usize)> = None;
+
+    for item in Parser::new_from_str(text) {
+        let (event, pspan) = item.map_err(|e| {
+            let p = pos(e.marker());
+            YamlError {
+                line: p.line,
+                column: p.column,
+                message: e.info().to_string(),
+            }
+        })?;
+        let here = span(&pspan);
+        let err = |message: String| YamlError {
+            line: here.start.line,
+            column: here.start.column,
+            message,
+        };
+        // A finished node (with its size) to attach to the parent, if any.
+        let finished: Option<(Node, usize, usize)> = match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
+            Event::DocumentStart(_) => {
+                root = None;
+                anchors.clear();
+                None
+            }
+            Event::DocumentEnd => {
+                if let Some((node, _)) = root.take() {
+                    docs.push(Document {
+                        index: doc_index,
+                        root: node,
+                    });
+                }
+                doc_index += 1;
+                None
+            }
+            Event::Scalar(value, st, anchor, tag) => {
+                let style = style(st);
+                // A block scalar's span starts at its first non-blank content line.
+                let block_start = match style {
+                    Style::Literal | Style::Folded => {
+                        let blank = value.chars().take_while(|c| *c == '\n').count();
+                        Some(Pos {
+                            line: here
+                                .start
+                                .line
+                                .saturating_sub(u32::try_from(blank).unwrap_or(0)),
+                            column: here.start.column,
+                        })
+                    }
+                    _ => None,
+                };
+                let node = Node::Scalar(
+                    Scalar {
+                        value: value.into_owned(),
+                        style,
+                        tag: tag.map(|t| format!("{}{}", t.handle, t.suffix)),
+                        block_start,
+                    },
+                    here,
+                );
+                Some((node, 1, anchor))
+            }
+            Event::Alias(id) => {
+                let Some((node, size)) = anchors.get(&id) else {
+                    return Err(err("alias refers to an unknown anchor".into()));
+                };
+                alias_nodes = alias_nodes.saturating_add(*size);
+                if alias_nodes > limits.max_alias_nodes {
+                    return Err(err(format!(
+                        "aliases expand to more than {} nodes; refusing a possible alias bomb",
+                        limits.max_alias_nodes
+                    )));
+                }
+                Some((node.clone(), *size, 0))
+            }
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                if stack.len() >= limits.max_depth {
+                    return Err(err(format!(
+                        "nesting deeper than {} levels is not supported",
+                        limits.max_depth
+                    )));
+                }
+                let start = here.start;
+                stack.push(if matches!(event, Event::MappingStart(..)) {
+                    Frame::Mapping {
+                        entries: Vec::new(),
+                        pending_key: None,
+                        start,
+                        anchor,
+                        size: 1,
+                    }
+                } else {
+                    Frame::Sequence {
+                        items: Vec::new(),
+                        start,
+                        anchor,
+                        size: 1,
+                    }
+                });
+                None
+            }
+            Event::MappingEnd | Event::SequenceEnd => match stack.pop() {
+                Some(Frame::Mapping {
+                    entries,
+                    start,
+                    anchor,
+                    size,
+                    ..
+                }) => {
+                    let end = here.end;
+                    Some((Node::Mapping(entries, Span { start, end }), size, anchor))
+                }
+                Some(Frame::Sequence {
+                    items,
+                    start,
+                    anchor,
+                    size,
+                }) => {
+                    let end = here.end;
+                    Some((Node::Sequence(items, Span { start, end }), size, anchor))
+                }
+                None => return Err(err("unbalanced collection end".into())),
+            },
+        };
+        let Some((node, size, anchor)) = finished else {
+            continue;
+        };
+        if anchor != 0 {
+            anchors.insert(anchor, (node.clone(), size));
+        }
+        match stack.last_mut() {
+            None => root = Some((node, size)),
+            Some(Frame::Sequence {
+                items, size: total, ..
+            }) => {
+                items.push(node);
+                *total = total.saturating_add(size);
+            }
+            Some(Frame::Mapping {
+                entries,
+                pending_key,
+                size: total,
+                ..
+            }) => {
+                *total = total.saturating_add(size);
+                match pending_key.take() {
+                    None => *pending_key = Some(node),
+                    Some(key) => entries.push((key, node)),
+                }
+            }
+        }
+    }
+    Ok(docs)
+}
+
+/// Renders a key path the way `kubectl explain`/yq users read it:
+/// `pilot.podAnnotations."vault.hashicorp.com/role"`.
+pub fn key_path(keys: &[&str]) -> String {
+    let mut out = String::new();
+    for (i, k) in keys.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if k.is_empty() || k.contains(['.', '/', ' ', '"']) {
+            out.push('"');
+            out.push_str(&k.replace('"', "\\\""));
+            out.push('"');
+        } else {
+            out.push_str(k);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_styles_and_documents() {
+        let text = "a: 1\nb: \"x\"\n---\nc:\n  - yes\n  - |\n    block\n";
+        let docs = parse(text).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert_eq!(docs[1].index, 1);
+        let a = docs[0].root.get("a").unwrap();
+        assert_eq!(a.span().start, Pos { line: 1, column: 4 });
+        assert_eq!(a.as_scalar().unwrap().style, Style::Plain);
+        let b = docs[0].root.get("b").unwrap();
+        assert_eq!(b.as_scalar().unwrap().style, Style::DoubleQuoted);
+        assert_eq!(b.as_str(), Some("x"));
+        let c = docs[1].root.get("c").unwrap().as_sequence().unwrap();
+        assert_eq!(c[0].span().start, Pos { line: 5, column: 5 });
+        assert_eq!(c[1].as_scalar().unwrap().style, Style::Literal);
+        assert_eq!(c[1].as_str(), Some("block\n"));
+        assert_eq!(
+            c[1].as_scalar().unwrap().block_start,
+            Some(Pos { line: 7, column: 5 })
+        );
+    }
+
+    #[test]
+    fn last_duplicate_key_wins() {
+        let docs = parse("k: 1\nk: 2\n").unwrap();
+        assert_eq!(docs[0].root.get("k").unwrap().as_str(), Some("2"));
+    }
+
+    #[test]
+    fn aliases_expand_and_bombs_are_refused() {
+        let docs = parse("a: &x {k: v}\nb: *x\n").unwrap();
+        assert_eq!(docs[0].root.path(&["b", "k"]).unwrap().as_str(), Some("v"));
+
+        let mut bomb = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            let prev = format!("*l{}", i - 1);
+            let items = vec![prev.as_str(); 10].join(", ");
+            bomb.push_str(&format!("l{i}: &l{i} [{items}]\n"));
+        }
+        let err = parse(&bomb).unwrap_err();
+        assert!(err.message.contains("alias bomb"), "{err}");
+        assert!(err.line > 1);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let text = "[".repeat(100_000);
+        let err = parse(&text).unwrap_err();
+        // Either our limit or the parser's own recursion limit, never a stack overflow.
+        assert!(
+            err.message.contains("nesting") || err.message.contains("recursion"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let err = parse("a: b\n  c: d\n").unwrap_err();
+        assert_eq!(err.line, 2, "{err}");
+        let err = parse("k: \"unterminated\n").unwrap_err();
+        assert!(err.line >= 1);
+    }
+
+    #[test]
+    fn empty_input_has_no_documents() {
+        assert!(parse("").unwrap().is_empty());
+        assert!(parse("# only a comment\n").unwrap().is_empty());
+    }
+
+    #[test]
+    fn key_paths_quote_dotted_keys() {
+        assert_eq!(
+            key_path(&["pilot", "podAnnotations", "vault.hashicorp.com/role"]),
+            r#"pilot.podAnnotations."vault.hashicorp.com/role""#
+        );
+    }
+}
