@@ -127,3 +127,99 @@ pub fn sort(findings: &mut [Finding]) {
         ))
     });
 }
+
+/// Removes anything that could be key material from text meant for output: PEM blocks
+/// (whole or cut off) and long base64 runs. Findings quote annotation values, and a user may
+/// have pasted a private key into one; it must never reach a report, log or error.
+pub fn redact(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs = text.contains("-----BEGIN") || longest_base64_run(text) >= REDACT_RUN;
+    if !needs {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN") {
+        out.push_str(&rest[..start]);
+        out.push_str("[redacted PEM]");
+        let after = &rest[start..];
+        rest = match after.find("-----END") {
+            Some(end) => {
+                let tail = &after[end + "-----END".len()..];
+                match tail.find("-----") {
+                    Some(close) => &tail[close + 5..],
+                    None => "",
+                }
+            }
+            None => "",
+        };
+    }
+    out.push_str(rest);
+    // Long base64 runs (a key body without its header).
+    let mut cleaned = String::with_capacity(out.len());
+    let mut run = String::new();
+    for c in out.chars() {
+        if is_b64(c) {
+            run.push(c);
+        } else {
+            flush_run(&mut cleaned, &mut run);
+            cleaned.push(c);
+        }
+    }
+    flush_run(&mut cleaned, &mut run);
+    std::borrow::Cow::Owned(cleaned)
+}
+
+/// A PEM body line is 64 characters; shorter runs are paths and names.
+const REDACT_RUN: usize = 64;
+
+fn is_b64(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=')
+}
+
+fn looks_like_key_body(run: &str) -> bool {
+    run.len() >= REDACT_RUN
+        && run.bytes().any(|b| b.is_ascii_uppercase())
+        && run.bytes().any(|b| b.is_ascii_lowercase())
+        && run.bytes().any(|b| b.is_ascii_digit())
+}
+
+fn flush_run(out: &mut String, run: &mut String) {
+    if looks_like_key_body(run) {
+        out.push_str("[redacted]");
+    } else {
+        out.push_str(run);
+    }
+    run.clear();
+}
+
+fn longest_base64_run(text: &str) -> usize {
+    let (mut best, mut cur) = (0, 0);
+    for c in text.chars() {
+        cur = if is_b64(c) { cur + 1 } else { 0 };
+        best = best.max(cur);
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn pem_blocks_and_long_base64_are_redacted() {
+        let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIJKwIBAAKCAgEA0de2Lr+DhI0HlEcl6uDrJonpUttReh57ntNNLA4AH\n-----END RSA PRIVATE KEY-----\n";
+        let text = format!("value \"{key}\" is bad");
+        let out = redact(&text);
+        assert_eq!(out, "value \"[redacted PEM]\n\" is bad");
+        let out = redact("cut \"-----BEGIN PRIVATE KEY-----\nMIIE");
+        assert_eq!(out, "cut \"[redacted PEM]");
+        let body = "MIIJKwIBAAKCAgEA0de2Lr+DhI0HlEcl6uDrJonpUttReh57ntNNLA4AH+7lb6Le0de2Lr";
+        assert_eq!(redact(&format!("x {body} y")), "x [redacted] y");
+        assert_eq!(
+            redact("auth/kubernetes-cluster1 is fine"),
+            "auth/kubernetes-cluster1 is fine"
+        );
+        let path = "secret/data/istiod/cluster1/intermediate/certificates/current/version";
+        assert_eq!(redact(path), path);
+    }
+}

@@ -115,29 +115,28 @@ fn finding(out: &mut String, f: &Finding, input: &RenderInput<'_>, p: &Palette) 
         .iter()
         .find(|s| s.name == *file)
         .and_then(|s| s.line(*line));
-    if let Some(src) = source {
+    if let Some(raw) = source {
+        let redacted = crate::finding::redact(raw);
         let bar = paint(p.accent, "|");
-        let _ = writeln!(out, "{pad} {bar}");
-        let _ = writeln!(out, "{} {bar} {src}", paint(p.accent, &line.to_string()));
-        let width = src.chars().count() as u32;
-        let start = (*column).max(1);
-        let len = if end_line == line && *end_column > start {
-            (end_column - start)
-                .min(width.saturating_sub(start - 1))
-                .max(1)
+        if let std::borrow::Cow::Owned(safe) = redacted {
+            // Key material was on this line: show it redacted, without a caret that would
+            // point at the wrong column.
+            let _ = writeln!(out, "{pad} {bar}");
+            let _ = writeln!(out, "{} {bar} {safe}", paint(p.accent, &line.to_string()));
         } else {
-            width.saturating_sub(start - 1).clamp(1, 60)
-        };
-        let caret_pad: String = src
-            .chars()
-            .take((start - 1) as usize)
-            .map(|c| if c == '\t' { '\t' } else { ' ' })
-            .collect();
-        let _ = writeln!(
-            out,
-            "{pad} {bar} {caret_pad}{}",
-            paint(sev, &"^".repeat(len as usize))
-        );
+            snippet(
+                out,
+                raw,
+                *line,
+                *column,
+                *end_line,
+                *end_column,
+                &pad,
+                &bar,
+                p,
+                sev,
+            );
+        }
     }
     let eq = paint(p.accent, "=");
     if !key_path.is_empty() {
@@ -150,5 +149,42 @@ fn finding(out: &mut String, f: &Finding, input: &RenderInput<'_>, p: &Palette) 
         out,
         "{pad} {eq} rule: {} (explain: `kubectl vault-istio explain {}`)",
         f.name, f.code
+    );
+}
+
+/// The source line with a caret under the span.
+#[allow(clippy::too_many_arguments)]
+fn snippet(
+    out: &mut String,
+    src: &str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    pad: &str,
+    bar: &str,
+    p: &Palette,
+    sev: Style,
+) {
+    let _ = writeln!(out, "{pad} {bar}");
+    let _ = writeln!(out, "{} {bar} {src}", paint(p.accent, &line.to_string()));
+    let width = u32::try_from(src.chars().count()).unwrap_or(u32::MAX);
+    let start = column.max(1);
+    let len = if end_line == line && end_column > start {
+        (end_column - start)
+            .min(width.saturating_sub(start - 1))
+            .max(1)
+    } else {
+        width.saturating_sub(start - 1).clamp(1, 60)
+    };
+    let caret_pad: String = src
+        .chars()
+        .take((start - 1) as usize)
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let _ = writeln!(
+        out,
+        "{pad} {bar} {caret_pad}{}",
+        paint(sev, &"^".repeat(len as usize))
     );
 }

@@ -78,7 +78,7 @@ impl<'a> Emitter<'a> {
             code: self.meta.code,
             name: self.meta.name,
             severity: self.meta.severity,
-            message: message.into(),
+            message: crate::finding::redact(&message.into()).into_owned(),
             location: Location::Yaml {
                 file: self.spec.file.clone(),
                 document: self.spec.document,
@@ -97,7 +97,7 @@ impl<'a> Emitter<'a> {
 
 impl Finding {
     pub fn help(&mut self, help: impl Into<String>) -> &mut Self {
-        self.help = Some(help.into());
+        self.help = Some(crate::finding::redact(&help.into()).into_owned());
         self
     }
 

@@ -256,6 +256,17 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                     }
                     _ => None,
                 };
+                // The parser's end for a flow scalar can run on past trailing blanks and
+                // comments; one-line scalars end where their text does.
+                let mut here = here;
+                if matches!(style, Style::Plain | Style::SingleQuoted | Style::DoubleQuoted)
+                    && here.end.line == here.start.line
+                    && !value.contains('\n')
+                {
+                    let quotes = if style == Style::Plain { 0 } else { 2 };
+                    let width = u32::try_from(value.chars().count() + quotes).unwrap_or(0);
+                    here.end.column = here.end.column.min(here.start.column.saturating_add(width));
+                }
                 let node = Node::Scalar(
                     Scalar {
                         value: value.into_owned(),

@@ -1,0 +1,63 @@
+//! Runs the built binary the way a user does: from the workspace root, with arguments and
+//! optional stdin, and returns exit code, stdout and stderr.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+pub fn run(args: &[&str]) -> Run {
+    run_with(args, None, &[])
+}
+
+pub fn run_stdin(args: &[&str], stdin: &[u8]) -> Run {
+    run_with(args, Some(stdin), &[])
+}
+
+pub fn run_with(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kubectl-vault_istio"));
+    cmd.args(args)
+        .current_dir(root())
+        .env_remove("NO_COLOR")
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("the binary runs");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin");
+        // The binary may stop reading early (size cap): ignore a broken pipe here.
+        let _ = pipe.write_all(input);
+    }
+    let out = child.wait_with_output().expect("the binary finishes");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub const ARTICLE_1: &str = "tests/fixtures/upstream-seed/cluster1-values.yaml";
+pub const ARTICLE_2: &str = "tests/fixtures/upstream-seed/cluster2-values.yaml";
+pub const BROKEN: &str = "manifests/examples/broken/istiod-values-broken.yaml";
+
+/// A scratch directory unique to one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("vault-istio-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
