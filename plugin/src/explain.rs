@@ -49,7 +49,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
         m.severity,
         m.since,
         m.title,
-        m.docs.trim_start()
+        m.docs().trim_start()
     ))?;
     Ok(exit::OK)
 }

@@ -12,8 +12,16 @@ fn write(dir: &std::path::Path, name: &str, bytes: &[u8]) -> String {
 
 fn assert_could_not_run(r: &Run, file: &str, needle: &str) {
     assert_eq!(r.code, 2, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
-    assert!(r.stderr.contains(file), "stderr should name {file}: {}", r.stderr);
-    assert!(r.stderr.contains(needle), "stderr should say {needle:?}: {}", r.stderr);
+    assert!(
+        r.stderr.contains(file),
+        "stderr should name {file}: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains(needle),
+        "stderr should say {needle:?}: {}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     assert!(!r.stderr.contains("no issues"), "{}", r.stderr);
 }
@@ -33,13 +41,21 @@ fn malformed_yaml_names_file_line_and_column() {
 fn empty_file() {
     let dir = scratch("empty");
     let f = write(&dir, "empty.yaml", b"");
-    assert_could_not_run(&run(&["lint", &f]), &f, "no istiod configuration found (it is empty)");
+    assert_could_not_run(
+        &run(&["lint", &f]),
+        &f,
+        "no istiod configuration found (it is empty)",
+    );
 }
 
 #[test]
 fn binary_file() {
     let dir = scratch("binary");
-    let f = write(&dir, "istiod.yaml", &[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0]);
+    let f = write(
+        &dir,
+        "istiod.yaml",
+        &[0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0],
+    );
     assert_could_not_run(&run(&["lint", &f]), &f, "binary file");
     let f = write(&dir, "latin1.yaml", b"pilot: \xe9t\xe9\n");
     assert_could_not_run(&run(&["lint", &f]), &f, "not UTF-8");
@@ -51,7 +67,9 @@ fn ten_megabytes_without_istiod() {
     let mut text = String::new();
     let mut i = 0;
     while text.len() < 10 * 1024 * 1024 {
-        text.push_str(&format!("service{i}:\n  name: value{i}\n  ports: [80, 443]\n"));
+        text.push_str(&format!(
+            "service{i}:\n  name: value{i}\n  ports: [80, 443]\n"
+        ));
         i += 1;
     }
     let f = write(&dir, "big.yaml", text.as_bytes());
@@ -61,7 +79,11 @@ fn ten_megabytes_without_istiod() {
 #[test]
 fn input_over_the_size_cap() {
     let dir = scratch("cap");
-    let f = write(&dir, "values.yaml", &std::fs::read(root().join(ARTICLE_1)).unwrap());
+    let f = write(
+        &dir,
+        "values.yaml",
+        &std::fs::read(root().join(ARTICLE_1)).unwrap(),
+    );
     let r = run(&["lint", "--max-input-bytes", "100", &f]);
     assert_could_not_run(&r, &f, "input cap of 100 bytes");
     // Over the cap on stdin too, without reading it all.
@@ -85,10 +107,18 @@ fn alias_bomb() {
 #[test]
 fn directory_without_istiod_configuration() {
     let dir = scratch("no-istiod");
-    write(&dir, "svc.yaml", b"apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n");
+    write(
+        &dir,
+        "svc.yaml",
+        b"apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n",
+    );
     write(&dir, "notes.txt", b"not yaml");
     let d = dir.to_str().unwrap();
-    assert_could_not_run(&run(&["lint", d]), "svc.yaml", "no istiod configuration found (it holds Service)");
+    assert_could_not_run(
+        &run(&["lint", d]),
+        "svc.yaml",
+        "no istiod configuration found (it holds Service)",
+    );
     let empty = scratch("no-yaml-at-all");
     let d = empty.to_str().unwrap();
     assert_could_not_run(&run(&["lint", d]), d, "no YAML files");
@@ -96,7 +126,11 @@ fn directory_without_istiod_configuration() {
 
 #[test]
 fn missing_file() {
-    assert_could_not_run(&run(&["lint", "nope/values.yaml"]), "nope/values.yaml", "no such file");
+    assert_could_not_run(
+        &run(&["lint", "nope/values.yaml"]),
+        "nope/values.yaml",
+        "no such file",
+    );
 }
 
 #[test]

@@ -7,12 +7,26 @@ use common::*;
 fn explain_prints_the_rule_docs() {
     let r = run(&["explain", "VI101"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with("VI101 inject-annotation-missing (error, since 0.1.0)"), "{}", r.stdout);
-    for heading in ["## What it does", "## Why it breaks", "## How to fix", "## Example", "Use instead:"] {
+    assert!(
+        r.stdout
+            .starts_with("VI101 inject-annotation-missing (error, since 0.1.0)"),
+        "{}",
+        r.stdout
+    );
+    for heading in [
+        "## What it does",
+        "## Why it breaks",
+        "## How to fix",
+        "## Example",
+        "Use instead:",
+    ] {
         assert!(r.stdout.contains(heading), "{heading}");
     }
     // By name and in lower case too.
-    assert_eq!(run(&["explain", "inject-annotation-missing"]).stdout, r.stdout);
+    assert_eq!(
+        run(&["explain", "inject-annotation-missing"]).stdout,
+        r.stdout
+    );
     assert_eq!(run(&["explain", "vi101"]).stdout, r.stdout);
 }
 

@@ -8,13 +8,21 @@ fn article_values_have_no_errors_and_exit_0() {
     let r = run(&["lint", ARTICLE_1, ARTICLE_2]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("0 errors, 0 warnings"), "{}", r.stdout);
-    assert!(r.stdout.contains("in 2 istiod configurations"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("in 2 istiod configurations"),
+        "{}",
+        r.stdout
+    );
     assert!(!r.stdout.contains("error["), "{}", r.stdout);
 }
 
 #[test]
 fn clean_examples_print_no_issues_on_stderr_only() {
-    let r = run(&["lint", "manifests/examples/istiod-values-1.16.yaml", "manifests/examples/istiod-values-1.24.yaml"]);
+    let r = run(&[
+        "lint",
+        "manifests/examples/istiod-values-1.16.yaml",
+        "manifests/examples/istiod-values-1.24.yaml",
+    ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(r.stdout, "");
     assert!(r.stderr.contains("no issues found"), "{}", r.stderr);
@@ -34,7 +42,10 @@ fn fail_on_and_exit_zero() {
     assert_eq!(run(&["lint", ARTICLE_1]).code, 0);
     assert_eq!(run(&["lint", "--fail-on", "warning", ARTICLE_1]).code, 0);
     assert_eq!(run(&["lint", "--fail-on", "info", ARTICLE_1]).code, 1);
-    assert_eq!(run(&["lint", "--fail-on", "info", "-o", "json", ARTICLE_1]).code, 1);
+    assert_eq!(
+        run(&["lint", "--fail-on", "info", "-o", "json", ARTICLE_1]).code,
+        1
+    );
     assert_eq!(run(&["lint", "--exit-zero", BROKEN]).code, 0);
     // --exit-zero never hides "could not run".
     assert_eq!(run(&["lint", "--exit-zero", "does-not-exist.yaml"]).code, 2);
@@ -42,9 +53,25 @@ fn fail_on_and_exit_zero() {
 
 #[test]
 fn ignore_by_code_or_name_repeatable_or_comma_separated() {
-    let r = run(&["lint", "--fail-on", "info", "--ignore", "VI114,auto-auth-hangs", ARTICLE_1]);
+    let r = run(&[
+        "lint",
+        "--fail-on",
+        "info",
+        "--ignore",
+        "VI114,auto-auth-hangs",
+        ARTICLE_1,
+    ]);
     assert_eq!(r.code, 0, "{}", r.stdout);
-    let r = run(&["lint", "--fail-on", "info", "--ignore", "vi114", "--ignore", "VI121", ARTICLE_1]);
+    let r = run(&[
+        "lint",
+        "--fail-on",
+        "info",
+        "--ignore",
+        "vi114",
+        "--ignore",
+        "VI121",
+        ARTICLE_1,
+    ]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     let r = run(&["lint", "--ignore", "VI999", ARTICLE_1]);
     assert_eq!(r.code, 2);
@@ -55,10 +82,12 @@ fn ignore_by_code_or_name_repeatable_or_comma_separated() {
 fn ignore_annotation_on_the_object() {
     let dir = scratch("ignore-annotation");
     let f = dir.join("v.yaml");
-    let text = std::fs::read_to_string(root().join(ARTICLE_1)).unwrap().replace(
-        "  podAnnotations:\n",
-        "  podAnnotations:\n    vault-istio.io/ignore: \"VI114,VI121\"\n",
-    );
+    let text = std::fs::read_to_string(root().join(ARTICLE_1))
+        .unwrap()
+        .replace(
+            "  podAnnotations:\n",
+            "  podAnnotations:\n    vault-istio.io/ignore: \"VI114,VI121\"\n",
+        );
     std::fs::write(&f, text).unwrap();
     let r = run(&["lint", "--fail-on", "info", f.to_str().unwrap()]);
     assert_eq!(r.code, 0, "{}", r.stdout);
@@ -72,7 +101,10 @@ fn text_output_is_rustc_like_with_file_line_and_caret() {
     );
     assert!(r.stdout.contains(&expected), "{}", r.stdout);
     assert!(r.stdout.contains("help: quote it: \"true\""));
-    assert!(!r.stdout.contains('\u{1b}'), "no colour when stdout is not a terminal");
+    assert!(
+        !r.stdout.contains('\u{1b}'),
+        "no colour when stdout is not a terminal"
+    );
 }
 
 #[test]
@@ -92,13 +124,22 @@ fn json_output_has_the_documented_schema() {
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["tool"]["name"], "vault-istio");
     let findings = v["findings"].as_array().unwrap();
-    assert_eq!(v["summary"]["errors"].as_u64().unwrap() as usize, findings.iter().filter(|f| f["severity"] == "error").count());
-    let vi104 = findings.iter().find(|f| f["code"] == "VI104").expect("VI104 reported");
+    assert_eq!(
+        v["summary"]["errors"].as_u64().unwrap() as usize,
+        findings.iter().filter(|f| f["severity"] == "error").count()
+    );
+    let vi104 = findings
+        .iter()
+        .find(|f| f["code"] == "VI104")
+        .expect("VI104 reported");
     assert_eq!(vi104["name"], "unquoted-annotation-value");
     assert_eq!(vi104["location"]["file"], BROKEN);
     assert_eq!(vi104["location"]["line"], 6);
     assert_eq!(vi104["location"]["column"], 39);
-    assert_eq!(vi104["location"]["key_path"], "pilot.podAnnotations.\"vault.hashicorp.com/agent-inject\"");
+    assert_eq!(
+        vi104["location"]["key_path"],
+        "pilot.podAnnotations.\"vault.hashicorp.com/agent-inject\""
+    );
 }
 
 #[test]
@@ -114,7 +155,10 @@ fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
     for input in [BROKEN, ARTICLE_1] {
         let r = run(&["lint", "-o", "sarif", input]);
         let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("valid JSON");
-        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        let errors: Vec<String> = validator
+            .iter_errors(&doc)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
         assert!(errors.is_empty(), "{input}: {errors:#?}");
         let run0 = &doc["runs"][0];
         assert_eq!(doc["version"], "2.1.0");

@@ -8,7 +8,12 @@ const KEY: &str = "tests/fixtures/upstream-seed/certs/istiod-cluster1/ca-key.pem
 
 /// YAML double-quoted form of a multi-line string.
 fn dq(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n"))
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\")
+            .replace('"', "\\\"")
+            .replace('\n', "\\n")
+    )
 }
 
 #[test]
@@ -30,7 +35,10 @@ fn pasted_key_never_appears_in_text_json_or_sarif() {
         assert_eq!(r.code, 1, "{fmt}: findings expected: {}", r.stderr);
         assert!(r.stdout.contains("VI1"), "{fmt}: findings were reported");
         for out in [&r.stdout, &r.stderr] {
-            assert!(!out.contains("PRIVATE KEY-----\n") && !out.contains("BEGIN RSA PRIVATE KEY"), "{fmt}: PEM header leaked");
+            assert!(
+                !out.contains("PRIVATE KEY-----\n") && !out.contains("BEGIN RSA PRIVATE KEY"),
+                "{fmt}: PEM header leaked"
+            );
             for line in &body_lines {
                 // Any 20-character piece of a key line is enough to call it leaked.
                 for piece in line.as_bytes().chunks(20).filter(|c| c.len() == 20) {

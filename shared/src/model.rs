@@ -72,31 +72,48 @@ impl Annotation {
         let Some(scalar) = self.value.as_scalar() else {
             return self.place();
         };
-        let start = self.value.span().start;
-        let at = |offset: usize| {
-            let (tline, tcol) = crate::template::line_col(&scalar.value, offset);
-            let (tline, tcol) = (
-                u32::try_from(tline).unwrap_or(0),
-                u32::try_from(tcol).unwrap_or(0),
-            );
-            match (scalar.block_start, scalar.style) {
-                (Some(b), _) => Pos {
-                    line: b.line + tline,
-                    column: b.column + tcol,
-                },
-                (None, Style::Plain) if tline == 0 => Pos {
-                    line: start.line,
-                    column: start.column + tcol,
-                },
-                (None, _) if tline == 0 => Pos {
-                    line: start.line,
-                    column: start.column + 1 + tcol,
-                },
-                (None, _) => Pos {
-                    line: start.line + tline,
-                    column: tcol + 1,
-                },
+        let span = self.value.span();
+        let start = span.start;
+        // Folded scalars and flow scalars written over several lines join lines, so the
+        // value's lines are not the file's: point at the whole value rather than guess.
+        let folds = scalar.style == Style::Folded
+            || (scalar.block_start.is_none() && span.end.line != span.start.line);
+        if folds {
+            return self.place();
+        }
+        // On one line, a value character is one source character except for escapes:
+        // `\"`, `\\` and control characters in double quotes, `''` in single quotes
+        // (counting the shortest escape, which is what editors and yq write).
+        let flow_column = |offset: usize| -> u32 {
+            let before = scalar.value.get(..offset).unwrap_or(&scalar.value);
+            let escapes: usize = match scalar.style {
+                Style::DoubleQuoted => before
+                    .chars()
+                    .map(|c| match c {
+                        '"' | '\\' | '\t' | '\r' | '\n' | '\0' => 1,
+                        c if c.is_control() => 3,
+                        _ => 0,
+                    })
+                    .sum(),
+                Style::SingleQuoted => before.matches('\'').count(),
+                _ => 0,
+            };
+            let quote = usize::from(scalar.style != Style::Plain);
+            let width = quote + before.chars().count() + escapes;
+            start.column + u32::try_from(width).unwrap_or(0)
+        };
+        let at = |offset: usize| match scalar.block_start {
+            Some(b) => {
+                let (tline, tcol) = crate::template::line_col(&scalar.value, offset);
+                Pos {
+                    line: b.line + u32::try_from(tline).unwrap_or(0),
+                    column: b.column + u32::try_from(tcol).unwrap_or(0),
+                }
             }
+            None => Pos {
+                line: start.line,
+                column: flow_column(offset),
+            },
         };
         Place {
             span: Span {

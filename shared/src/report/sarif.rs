@@ -19,11 +19,8 @@ fn level(s: Severity) -> sarif::ResultLevel {
 
 /// The first paragraph under `## What it does`.
 pub fn summary_of(meta: &RuleMeta) -> String {
-    let body = meta
-        .docs
-        .split("## What it does")
-        .nth(1)
-        .unwrap_or(meta.docs);
+    let docs = meta.docs();
+    let body = docs.split("## What it does").nth(1).unwrap_or(&docs);
     body.trim_start()
         .split("\n\n")
         .next()
@@ -58,8 +55,8 @@ fn descriptor(meta: &RuleMeta) -> sarif::ReportingDescriptor {
         )
         .help(
             sarif::MultiformatMessageString::builder()
-                .text(meta.docs.to_string())
-                .markdown(meta.docs.to_string())
+                .text(meta.docs())
+                .markdown(meta.docs())
                 .build(),
         )
         .default_configuration(

@@ -15,10 +15,9 @@ const HEADINGS: [&str; 5] = [
 
 /// The YAML blocks after `## Example` (bad) and `Use instead:` (good).
 pub(crate) fn examples(rule: &Rule) -> (String, String) {
+    let docs = rule.meta.docs();
     let block_after = |marker: &str| -> String {
-        let rest = rule
-            .meta
-            .docs
+        let rest = docs
             .split(marker)
             .nth(1)
             .unwrap_or_else(|| panic!("{} lacks {marker}", rule.meta.code));
@@ -110,7 +109,7 @@ fn message_style_ok(s: &str) -> bool {
 fn docs_have_every_heading_and_titles_follow_the_style() {
     for r in RULES {
         for h in HEADINGS {
-            assert!(r.meta.docs.contains(h), "{} docs lack `{h}`", r.meta.code);
+            assert!(r.meta.docs().contains(h), "{} docs lack `{h}`", r.meta.code);
         }
         assert!(
             message_style_ok(r.meta.title),

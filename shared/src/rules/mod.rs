@@ -19,14 +19,27 @@ pub struct RuleMeta {
     pub severity: Severity,
     /// One line, lower-case start, no final period.
     pub title: &'static str,
-    /// Markdown with `## What it does`, `## Why it breaks`, `## How to fix`, `## Example`
-    /// and `Use instead:`.
-    pub docs: &'static str,
+    /// The `///` lines as written (each with its leading space); read them with
+    /// [`RuleMeta::docs`].
+    pub raw_docs: &'static str,
     /// The vault-istio version that introduced the rule.
     pub since: &'static str,
     /// Source location of the declaration (for docs and "edit this rule" links).
     pub file: &'static str,
     pub line: u32,
+}
+
+impl RuleMeta {
+    /// Markdown with `## What it does`, `## Why it breaks`, `## How to fix`, `## Example`
+    /// and `Use instead:`.
+    pub fn docs(&self) -> String {
+        let mut out = String::with_capacity(self.raw_docs.len());
+        for line in self.raw_docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
 }
 
 /// What a check is given: one istiod configuration and its typed injector view.
@@ -124,7 +137,7 @@ macro_rules! declare_rule {
                 name: $name,
                 severity: $crate::finding::Severity::$sev,
                 title: $title,
-                docs: concat!($($doc, "\n"),*),
+                raw_docs: concat!($($doc, "\n"),*),
                 since: $since,
                 file: file!(),
                 line: line!(),

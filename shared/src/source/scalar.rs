@@ -30,12 +30,17 @@ impl Resolved {
 /// Resolves a scalar as Kubernetes/Helm would. Quoted and block scalars are strings;
 /// explicit `!!str` is a string, other core tags are taken at their word.
 pub fn resolve_k8s(s: &Scalar) -> Resolved {
-    match s.tag.as_deref() {
-        Some("!!str") => return Resolved::Str,
-        Some("!!bool") => return Resolved::Bool(bool_11(&s.value).unwrap_or(false)),
-        Some("!!int") => return Resolved::Int(int_11(&s.value).unwrap_or(0)),
-        Some("!!float") => return Resolved::Float,
-        Some("!!null") => return Resolved::Null,
+    // The parser expands the `!!` handle, so `!!str` arrives as `tag:yaml.org,2002:str`.
+    let core_tag = s.tag.as_deref().and_then(|t| {
+        t.strip_prefix("tag:yaml.org,2002:")
+            .or_else(|| t.strip_prefix("!!"))
+    });
+    match core_tag {
+        Some("str") => return Resolved::Str,
+        Some("bool") => return Resolved::Bool(bool_11(&s.value).unwrap_or(false)),
+        Some("int") => return Resolved::Int(int_11(&s.value).unwrap_or(0)),
+        Some("float") => return Resolved::Float,
+        Some("null") => return Resolved::Null,
         _ => {}
     }
     if s.style != Style::Plain {
@@ -186,5 +191,13 @@ mod tests {
         let mut s = plain("0644");
         s.tag = Some("!!str".into());
         assert_eq!(resolve_k8s(&s), Resolved::Str);
+    }
+
+    #[test]
+    fn core_tags_as_the_parser_reports_them() {
+        let docs = crate::source::yaml::parse("a: !!str 0644\nb: !!bool \"true\"\n").unwrap();
+        let scalar = |k: &str| docs[0].root.get(k).unwrap().as_scalar().unwrap().clone();
+        assert_eq!(resolve_k8s(&scalar("a")), Resolved::Str);
+        assert_eq!(resolve_k8s(&scalar("b")), Resolved::Bool(true));
     }
 }

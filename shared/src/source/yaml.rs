@@ -259,8 +259,10 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                 // The parser's end for a flow scalar can run on past trailing blanks and
                 // comments; one-line scalars end where their text does.
                 let mut here = here;
-                if matches!(style, Style::Plain | Style::SingleQuoted | Style::DoubleQuoted)
-                    && here.end.line == here.start.line
+                if matches!(
+                    style,
+                    Style::Plain | Style::SingleQuoted | Style::DoubleQuoted
+                ) && here.end.line == here.start.line
                     && !value.contains('\n')
                 {
                     let quotes = if style == Style::Plain { 0 } else { 2 };
@@ -430,7 +432,7 @@ mod tests {
         let mut bomb = String::from("l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..9 {
             let prev = format!("*l{}", i - 1);
-            let items = vec![prev.as_str(); 10].join(", ");
+            let items = [prev.as_str(); 10].join(", ");
             bomb.push_str(&format!("l{i}: &l{i} [{items}]\n"));
         }
         let err = parse(&bomb).unwrap_err();

@@ -29,9 +29,9 @@ use crate::source::scalar::{Resolved, resolve_k8s};
 
 /// The injector annotations of a spec with their catalog entry, skipping values that are
 /// not strings as Kubernetes reads them (VI104 reports those).
-pub(crate) fn typed_annotations<'a>(
-    annotations: &'a [Annotation],
-) -> impl Iterator<Item = (&'a Annotation, &'static AnnotationSpec, &'a str)> {
+pub(crate) fn typed_annotations(
+    annotations: &[Annotation],
+) -> impl Iterator<Item = (&Annotation, &'static AnnotationSpec, &str)> {
     annotations.iter().filter_map(|a| {
         let name = a.vault_name()?;
         let resolved = catalog::lookup(name)?;

@@ -39,6 +39,10 @@ fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
     for key in ["service", "proxy-address"] {
         let Some(a) = t.spec.vault(key) else { continue };
         let Some(v) = a.text() else { continue };
+        // The webhook itself writes `proxy-address: ""` (no proxy) when the key is absent.
+        if key == "proxy-address" && v.is_empty() {
+            continue;
+        }
         if let Err(e) = parse_url(v) {
             out.emit(&a.place(), format!("`{key}`: {}", e.message))
                 .help("write the full URL, e.g. \"https://vault.vault.svc:8200\"");
