@@ -132,7 +132,7 @@ fn fixtures_fire_and_stay_quiet() {
             }
             let stem = name.trim_end_matches(".yaml");
             let snapshot = format!("{}__{stem}", code.to_ascii_lowercase());
-            insta::with_settings!({ description => shown.clone(), omit_expression => true }, {
+            insta::with_settings!({ description => shown.clone(), omit_expression => true, prepend_module_to_snapshot => false }, {
                 insta::assert_snapshot!(snapshot, render(&findings));
             });
         }

@@ -73,13 +73,23 @@ fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
             Resolved::Bool(b) if bool_key => format!("\"{b}\""),
             _ => format!("\"{}\"", scalar.value),
         };
+        // Only a tag (`!!bool "true"`) can make a quoted value something other than a string.
+        let (written, fix) = match &scalar.tag {
+            Some(tag) => {
+                let shown = tag
+                    .strip_prefix("tag:yaml.org,2002:")
+                    .map_or_else(|| tag.clone(), |t| format!("!!{t}"));
+                (format!("`{shown}`-tagged"), "drop the tag and quote it")
+            }
+            None => ("unquoted".to_string(), "quote it"),
+        };
         out.emit(
             &a.place(),
             format!(
-                "unquoted `{}` is read as {} (YAML 1.1, as Kubernetes and Helm parse it); annotation values must be strings",
+                "{written} `{}` is read as {} (YAML 1.1, as Kubernetes and Helm parse it); annotation values must be strings",
                 scalar.value, reading
             ),
         )
-        .help(format!("quote it: {suggestion}"));
+        .help(format!("{fix}: {suggestion}"));
     }
 }
