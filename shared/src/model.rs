@@ -157,6 +157,9 @@ pub struct IstiodSpec {
     /// `vault.hashicorp.com/*` annotations found on a Deployment's own metadata, where
     /// the injector never sees them.
     pub misplaced_annotations: Vec<Annotation>,
+    /// Pod (template) labels the input sets (`podLabels` in values; the pod template's
+    /// `metadata.labels` in manifests), with positions.
+    pub pod_labels: Vec<Annotation>,
     pub env_place: Place,
     pub env: Vec<EnvVar>,
     /// Container names, when the input lists them (manifests). Values imply `discovery`.
@@ -181,6 +184,10 @@ impl IstiodSpec {
             .iter()
             .rev()
             .find(|a| a.vault_name() == Some(name))
+    }
+
+    pub fn pod_label(&self, key: &str) -> Option<&Annotation> {
+        self.pod_labels.iter().rev().find(|a| a.key == key)
     }
 
     pub fn env_var(&self, name: &str) -> Option<&EnvVar> {

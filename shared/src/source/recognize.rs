@@ -210,6 +210,10 @@ fn helm_values(file: &str, document: usize, root: &Node) -> Option<IstiodSpec> {
             (&["podAnnotations"], &["env"])
         };
     let ignored = ignored_codes(&annotations.iter().collect::<Vec<_>>());
+    let pod_labels = merge_annotations(
+        annotations_from(root.get("podLabels"), &["podLabels"]),
+        annotations_from(root.path(&["pilot", "podLabels"]), &["pilot", "podLabels"]),
+    );
     Some(IstiodSpec {
         file: file.to_string(),
         document,
@@ -223,6 +227,7 @@ fn helm_values(file: &str, document: usize, root: &Node) -> Option<IstiodSpec> {
         annotations_place: nearest_place(root, ann_path),
         annotations,
         misplaced_annotations: Vec::new(),
+        pod_labels,
         env_place: nearest_place(root, env_path),
         env,
         containers: None,
@@ -278,6 +283,10 @@ fn istio_operator(file: &str, document: usize, root: &Node) -> IstiodSpec {
         annotations_place: nearest_place(root, ann_path),
         annotations,
         misplaced_annotations: Vec::new(),
+        pod_labels: annotations_from(
+            root.path(&["spec", "values", "pilot", "podLabels"]),
+            &["spec", "values", "pilot", "podLabels"],
+        ),
         env_place: nearest_place(root, env_path),
         env,
         containers: None,
@@ -386,6 +395,10 @@ fn workload(file: &str, document: usize, root: &Node, origin: Origin) -> Option<
         annotations_place: nearest_place(root, &ann_path),
         annotations,
         misplaced_annotations: misplaced,
+        pod_labels: {
+            let labels_path: Vec<&str> = pod_meta_path.iter().copied().chain(["labels"]).collect();
+            annotations_from(root.path(&labels_path), &labels_path)
+        },
         env_place,
         env,
         containers: Some(

@@ -46,7 +46,7 @@ fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
     }
     let msg = if v.contains(char::is_whitespace) {
         format!("`auth-path` `{v}` contains whitespace")
-    } else if mount.is_empty() && trimmed.starts_with("auth") {
+    } else if mount.is_empty() && (trimmed == "auth" || trimmed.starts_with("auth/")) {
         format!("`auth-path` `{v}` names no mount after `auth/`")
     } else {
         format!(
@@ -54,7 +54,11 @@ fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
         )
     };
     let f = out.emit(&a.place(), msg);
-    if !trimmed.starts_with("auth") && !trimmed.is_empty() && !v.contains(char::is_whitespace) {
+    if !trimmed.starts_with("auth/")
+        && trimmed != "auth"
+        && !trimmed.is_empty()
+        && !v.contains(char::is_whitespace)
+    {
         f.help(format!("use \"auth/{trimmed}\""));
     }
 }

@@ -45,16 +45,19 @@ fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
             .strip_prefix(&mount)
             .is_some_and(|rest| rest.starts_with('/'));
         if !inside {
-            out.emit(
-                &file.place(),
+            let written = file.text().unwrap_or_default();
+            let message = if s.destination == mount {
                 format!(
-                    "`{}` resolves to `{}`, outside the volume `{}`",
-                    file.text().unwrap_or_default(),
-                    s.destination,
-                    mount
-                ),
-            )
-            .help("use a file name inside the volume");
+                    "`{written}` resolves to the volume directory `{mount}` itself, not a file in it"
+                )
+            } else {
+                format!(
+                    "`{written}` resolves to `{}`, outside the volume `{mount}`",
+                    s.destination
+                )
+            };
+            out.emit(&file.place(), message)
+                .help("use a file name inside the volume");
         }
     }
 }

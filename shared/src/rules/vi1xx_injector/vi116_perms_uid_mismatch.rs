@@ -7,13 +7,14 @@ const ISTIOD_UID: &str = "1337";
 
 declare_rule! {
     /// ## What it does
-    /// Finds `agent-inject-perms-<name>` modes that leave the file readable only by its
-    /// owner while the agent runs as a different user than istiod.
+    /// Finds `agent-inject-perms-<name>` modes without group read while the agent runs as
+    /// a different user than istiod.
     ///
     /// ## Why it breaks
     /// The agent writes the files as uid 100 by default; istiod reads them as uid 1337
-    /// (group 1337 through the pod's fsGroup). With a mode such as `0600` istiod gets
-    /// `permission denied` on `ca-key.pem` and crashes at start.
+    /// (group 1337 through the pod's fsGroup, which owns the volume). Unix applies the
+    /// group bits to istiod, so with `0600` (or even `0604`) istiod gets `permission
+    /// denied` on `ca-key.pem` and crashes at start.
     ///
     /// ## How to fix
     /// Grant group read (`0640`: the group is istiod's fsGroup), or run the agent as
@@ -52,14 +53,16 @@ fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
         let Some(mode) = perms.text().and_then(|v| parse_file_mode(v).ok()) else {
             continue;
         };
-        if mode & 0o044 == 0 {
+        // The volume's group is istiod's fsGroup, so for istiod the group bits decide
+        // (Unix checks the first class that matches: a readable "other" does not help).
+        if mode & 0o040 == 0 {
             out.emit(
                 &perms.place(),
                 format!(
-                    "mode {:04o} lets only the agent's user ({}) read `{}`; istiod runs as uid 1337 and gets permission denied",
+                    "mode {:04o} gives istiod's group no read on `{}`: the agent writes it as uid {}, istiod reads as uid/group 1337 and gets permission denied",
                     mode,
-                    run_as.unwrap_or("100"),
-                    s.file_name()
+                    s.file_name(),
+                    run_as.unwrap_or("100")
                 ),
             )
             .help("use \"0640\" (istiod reads through its fsGroup), or set `agent-run-as-user: \"1337\"`");
