@@ -53,7 +53,7 @@ pub fn run(args: LintArgs) -> anyhow::Result<u8> {
         could_not_run = true;
     }
 
-    let nothing_found = report.configurations() == 0;
+    let nothing_found = report.configuration_count() == 0;
     if nothing_found && !could_not_run {
         let readable: Vec<_> = report.inputs.iter().filter(|i| i.error.is_none()).collect();
         for i in &readable {

@@ -190,7 +190,7 @@ fn directories_are_searched_recursively() {
     let r = run(&["lint", "-o", "json", "manifests/examples"]);
     assert_eq!(r.code, 1);
     let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
-    assert_eq!(v["summary"]["configurations"], 3);
+    assert_eq!(v["summary"]["configurations"], 4);
 }
 
 #[test]
@@ -210,4 +210,29 @@ fn help_and_version() {
     let r = run(&["--version"]);
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains(env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn json_output_previews_the_files_the_agent_renders() {
+    let r = run(&["lint", "-o", "json", ARTICLE_1]);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let conf = &v["configurations"][0];
+    assert_eq!(conf["origin"], "helm-values-legacy");
+    let files = conf["files"].as_array().unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/vault/secrets/ca-key.pem",
+            "/vault/secrets/ca-cert.pem",
+            "/vault/secrets/root-cert.pem",
+            "/vault/secrets/cert-chain.pem"
+        ]
+    );
+    // The article's block-scalar templates render the value plus exactly one newline.
+    assert_eq!(
+        files[0]["preview"],
+        "<ca_key from kubernetes-cluster1-secrets/istiod-service/certs>\n"
+    );
+    assert_eq!(files[0]["exact"], true);
 }

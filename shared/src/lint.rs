@@ -38,15 +38,27 @@ pub struct InputReport {
     pub other_kinds: Vec<String>,
 }
 
+/// One istiod configuration that was checked, and the files its agent would render.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Configuration {
+    pub file: String,
+    pub document: usize,
+    pub origin: crate::model::Origin,
+    pub name: String,
+    pub files: Vec<crate::injector::config::FilePreview>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub inputs: Vec<InputReport>,
+    pub configurations: Vec<Configuration>,
 }
 
 impl Report {
-    pub fn configurations(&self) -> usize {
-        self.inputs.iter().map(|i| i.configurations).sum()
+    /// How many istiod configurations were checked.
+    pub fn configuration_count(&self) -> usize {
+        self.configurations.len()
     }
 
     pub fn input_errors(&self) -> impl Iterator<Item = (&str, &YamlError)> {
@@ -60,6 +72,7 @@ pub fn lint(sources: &[SourceFile], options: &Options) -> Report {
     let rules = options.rules();
     let mut findings = Vec::new();
     let mut inputs = Vec::new();
+    let mut configurations = Vec::new();
     for src in sources {
         match yaml::parse(&src.text) {
             Err(e) => inputs.push(InputReport {
@@ -72,6 +85,14 @@ pub fn lint(sources: &[SourceFile], options: &Options) -> Report {
                 let inv = recognize(&src.name, &docs);
                 for spec in &inv.specs {
                     rules::check_spec(spec, &rules, &mut findings);
+                    let injector = crate::injector::InjectorConfig::from_spec(spec);
+                    configurations.push(Configuration {
+                        file: spec.file.clone(),
+                        document: spec.document,
+                        origin: spec.origin,
+                        name: spec.name.clone(),
+                        files: injector.secrets.iter().map(|s| s.preview()).collect(),
+                    });
                 }
                 inputs.push(InputReport {
                     file: src.name.clone(),
@@ -83,5 +104,9 @@ pub fn lint(sources: &[SourceFile], options: &Options) -> Report {
         }
     }
     finding::sort(&mut findings);
-    Report { findings, inputs }
+    Report {
+        findings,
+        inputs,
+        configurations,
+    }
 }

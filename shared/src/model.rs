@@ -165,8 +165,22 @@ pub struct IstiodSpec {
     /// Container names, when the input lists them (manifests). Values imply `discovery`.
     pub containers: Option<Vec<String>>,
     pub service_account: Option<String>,
+    /// What the manifest's pod spec says about the service-account token, which the agent
+    /// needs to log in. `None` for values (the chart decides).
+    pub token: Option<TokenMounts>,
     /// Codes suppressed by a `vault-istio.io/ignore` annotation on the object.
     pub ignored_codes: Vec<String>,
+}
+
+/// The parts of a pod spec that decide whether a service-account token is mounted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenMounts {
+    /// `automountServiceAccountToken` when set on the pod, with its place.
+    pub automount: Option<(bool, Place)>,
+    /// True when some container mounts a path containing `serviceaccount` itself.
+    pub explicit_mount: bool,
+    /// Names of projected volumes that carry a `serviceAccountToken` source.
+    pub projected_token_volumes: Vec<String>,
 }
 
 /// Annotation that suppresses findings on one object: `vault-istio.io/ignore: "VI101,VI114"`.

@@ -216,7 +216,7 @@ fn upstream_seed_values_have_no_errors() {
             "{name}: not readable as YAML"
         );
         assert_eq!(
-            report.configurations(),
+            report.configuration_count(),
             1,
             "{name}: expected exactly one istiod configuration"
         );

@@ -240,3 +240,101 @@ mod tests {
         );
     }
 }
+
+/// What the agent would write for one secret, with placeholders for the secret's values.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FilePreview {
+    /// Where the file lands, e.g. `/vault/secrets/ca-key.pem`.
+    pub path: String,
+    /// `custom` (inline template), `file` (template file in the agent) or `default`
+    /// (the injector's key/value dump).
+    pub template: &'static str,
+    /// The Vault paths the template reads.
+    pub reads: Vec<String>,
+    /// The rendered text, with `<field from path>` standing for each value; `<no value>`
+    /// where the field's shape cannot match the path's KV version. `None` when there is
+    /// no inline template to evaluate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preview: Option<String>,
+    /// False when parts of the template could not be evaluated statically.
+    pub exact: bool,
+}
+
+impl SecretFile<'_> {
+    /// A static preview of the file, without Vault: values become placeholders.
+    pub fn preview(&self) -> FilePreview {
+        let (template, reads) = match (&self.parsed, self.template_file) {
+            (Some(t), _) => (
+                "custom",
+                t.secret_reads
+                    .iter()
+                    .filter_map(|r| r.path.clone())
+                    .collect(),
+            ),
+            (None, Some(_)) => ("file", Vec::new()),
+            (None, None) => (
+                "default",
+                self.path
+                    .and_then(Annotation::text)
+                    .map(|p| vec![p.to_string()])
+                    .unwrap_or_default(),
+            ),
+        };
+        let rendered = self
+            .parsed
+            .as_ref()
+            .zip(self.template.and_then(Annotation::text))
+            .map(|(t, text)| t.render(text, &placeholder));
+        FilePreview {
+            path: self.destination.clone(),
+            template,
+            reads,
+            exact: rendered.as_ref().is_some_and(|r| r.exact),
+            // Template text is the user's; a pasted key must not come back out.
+            preview: rendered.map(|r| crate::finding::redact(&r.text).into_owned()),
+        }
+    }
+}
+
+/// Stands in for Vault: a field of a KV v2-looking path read as `.Data.<k>` is missing
+/// (the agent prints `<no value>`); anything else becomes `<k from path>`.
+fn placeholder(path: &str, chain: &[String]) -> template::Lookup {
+    let kv2 = path.trim_matches('/').split('/').nth(1) == Some("data");
+    match chain {
+        [data, key] if data == "Data" && kv2 && key != "data" && key != "metadata" => {
+            template::Lookup::MissingKey
+        }
+        [data, key] | [data, _, key] if data == "Data" => {
+            template::Lookup::Value(format!("<{key} from {path}>"))
+        }
+        _ => template::Lookup::Unknown,
+    }
+}
+
+#[cfg(test)]
+mod preview_tests {
+    use super::*;
+    use crate::source::{recognize, yaml::parse};
+
+    #[test]
+    fn previews_show_what_the_agent_writes() {
+        let text = concat!(
+            "pilot:\n  podAnnotations:\n",
+            "    vault.hashicorp.com/agent-inject-template-ca-key.pem: |\n",
+            "      {{- with secret \"kv/istio/ca\" -}}\n      {{ .Data.ca_key }}\n      {{ end -}}\n",
+            "    vault.hashicorp.com/agent-inject-template-ca-cert.pem: '{{ with secret \"secret/data/ca\" }}{{ .Data.ca_cert }}{{ end }}'\n",
+            "    vault.hashicorp.com/agent-inject-secret-other: kv/other\n",
+        );
+        let spec = recognize("t", &parse(text).unwrap()).specs.remove(0);
+        let cfg = InjectorConfig::from_spec(&spec);
+        let p: Vec<FilePreview> = cfg.secrets.iter().map(SecretFile::preview).collect();
+        assert_eq!(p[0].path, "/vault/secrets/ca-key.pem");
+        assert_eq!(p[0].preview.as_deref(), Some("<ca_key from kv/istio/ca>\n"));
+        assert!(p[0].exact);
+        assert_eq!(p[0].reads, vec!["kv/istio/ca"]);
+        assert_eq!(p[1].preview.as_deref(), Some("<no value>"));
+        assert_eq!(p[2].template, "default");
+        assert_eq!(p[2].reads, vec!["kv/other"]);
+        assert_eq!(p[2].preview, None);
+    }
+}

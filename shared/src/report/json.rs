@@ -4,6 +4,11 @@
 //! { "schema_version": 1,
 //!   "tool": { "name": "vault-istio", "version": "0.1.0" },
 //!   "summary": { "errors": 0, "warnings": 0, "infos": 2, "configurations": 1 },
+//!   "configurations": [ { "file": "values.yaml", "document": 0, "origin": "helm-values-legacy",
+//!                         "name": "istiod",
+//!                         "files": [ { "path": "/vault/secrets/ca-key.pem", "template": "custom",
+//!                                      "reads": ["kv/istio/ca"],
+//!                                      "preview": "<ca_key from kv/istio/ca>\n", "exact": true } ] } ],
 //!   "findings": [ { "code": "VI114", "name": "missing-key-silent", "severity": "info",
 //!                   "message": "...", "help": "...",
 //!                   "location": { "kind": "yaml", "file": "values.yaml", "document": 0,
@@ -26,8 +31,9 @@ pub fn render(input: &RenderInput<'_>) -> String {
             "errors": s.errors,
             "warnings": s.warnings,
             "infos": s.infos,
-            "configurations": input.report.configurations(),
+            "configurations": input.report.configuration_count(),
         },
+        "configurations": input.report.configurations,
         "findings": input.findings(),
     });
     let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());

@@ -63,7 +63,7 @@ pub fn render(input: &RenderInput<'_>, color: bool) -> String {
 pub fn summary_line(input: &RenderInput<'_>, color: bool) -> String {
     let p = Palette::new(color);
     let s = Summary::of(input.findings());
-    let n = input.report.configurations();
+    let n = input.report.configuration_count();
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let counts = format!(

@@ -172,6 +172,7 @@ pub static RULES: &[&Rule] = &[
     &vi1xx_injector::vi120_vault_addr_format::RULE,
     &vi1xx_injector::vi121_auto_auth_hangs::RULE,
     &vi1xx_injector::vi122_annotations_on_deployment_metadata::RULE,
+    &vi1xx_injector::vi123_sa_token_automount_off::RULE,
     &vi2xx_istiod::vi201_istio_ca_file_set::RULE,
     &vi2xx_istiod::vi202_root_ca_dir_mismatch::RULE,
     &vi2xx_istiod::vi203_pre_populate_disabled::RULE,

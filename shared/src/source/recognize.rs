@@ -3,7 +3,7 @@
 //! Deployment and Pod manifests (also inside a `kind: List`).
 
 use super::yaml::{Document, Node, Span, key_path};
-use crate::model::{Annotation, EnvVar, IGNORE_ANNOTATION, IstiodSpec, Origin, Place};
+use crate::model::{Annotation, EnvVar, IGNORE_ANNOTATION, IstiodSpec, Origin, Place, TokenMounts};
 
 /// Everything found in one file.
 #[derive(Debug, Default)]
@@ -232,6 +232,7 @@ fn helm_values(file: &str, document: usize, root: &Node) -> Option<IstiodSpec> {
         env,
         containers: None,
         service_account: None,
+        token: None,
         ignored_codes: ignored,
     })
 }
@@ -291,6 +292,7 @@ fn istio_operator(file: &str, document: usize, root: &Node) -> IstiodSpec {
         env,
         containers: None,
         service_account: None,
+        token: None,
         ignored_codes: ignored,
     }
 }
@@ -411,8 +413,53 @@ fn workload(file: &str, document: usize, root: &Node, origin: Origin) -> Option<
             .and_then(|s| s.get("serviceAccountName"))
             .and_then(Node::as_str)
             .map(str::to_string),
+        token: Some(token_mounts(pod_spec, pod_spec_path)),
         ignored_codes: ignored,
     })
+}
+
+fn token_mounts(pod_spec: Option<&Node>, pod_spec_path: &[&str]) -> TokenMounts {
+    let automount = pod_spec
+        .and_then(|s| s.entry("automountServiceAccountToken"))
+        .and_then(|(_, v)| {
+            let scalar = v.as_scalar()?;
+            let value = match super::scalar::resolve_k8s(scalar) {
+                super::scalar::Resolved::Bool(b) => b,
+                _ => return None,
+            };
+            let mut path: Vec<&str> = pod_spec_path.to_vec();
+            path.push("automountServiceAccountToken");
+            Some((value, place(v.span(), &path)))
+        });
+    let containers = pod_spec
+        .and_then(|s| s.get("containers"))
+        .and_then(Node::as_sequence)
+        .unwrap_or(&[]);
+    let explicit_mount = containers.iter().any(|c| {
+        c.get("volumeMounts")
+            .and_then(Node::as_sequence)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|m| m.get("mountPath").and_then(Node::as_str))
+            .any(|p| p.contains("serviceaccount"))
+    });
+    let projected_token_volumes = pod_spec
+        .and_then(|s| s.get("volumes"))
+        .and_then(Node::as_sequence)
+        .unwrap_or(&[])
+        .iter()
+        .filter(|v| {
+            v.path(&["projected", "sources"])
+                .and_then(Node::as_sequence)
+                .is_some_and(|srcs| srcs.iter().any(|s| s.get("serviceAccountToken").is_some()))
+        })
+        .filter_map(|v| v.get("name").and_then(Node::as_str).map(str::to_string))
+        .collect();
+    TokenMounts {
+        automount,
+        explicit_mount,
+        projected_token_volumes,
+    }
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod vi119_ca_cert_not_mounted;
 pub mod vi120_vault_addr_format;
 pub mod vi121_auto_auth_hangs;
 pub mod vi122_annotations_on_deployment_metadata;
+pub mod vi123_sa_token_automount_off;
 
 use crate::injector::catalog::{self, AnnotationSpec};
 use crate::model::Annotation;
