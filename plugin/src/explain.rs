@@ -27,8 +27,7 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
             .iter()
             .map(|r| {
                 (
-                    strsim_distance(&wanted, r.meta.name)
-                        .min(strsim_distance(&wanted, r.meta.code)),
+                    distance(&wanted, r.meta.name).min(distance(&wanted, r.meta.code)),
                     r,
                 )
             })
@@ -54,18 +53,6 @@ pub fn run(args: ExplainArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-fn strsim_distance(a: &str, b: &str) -> usize {
-    // Plain Levenshtein on lower-case; small inputs only.
-    let a: Vec<char> = a.to_lowercase().chars().collect();
-    let b: Vec<char> = b.to_lowercase().chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.iter().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+fn distance(a: &str, b: &str) -> usize {
+    strsim::levenshtein(&a.to_lowercase(), &b.to_lowercase())
 }

@@ -98,22 +98,15 @@ fn annotations_from(map: Option<&Node>, base: &[&str]) -> Vec<Annotation> {
         .collect()
 }
 
-/// Helm and IstioOperator values give env as a map of name → value.
+/// Helm and IstioOperator values give env as a map of name → value: the same entries as
+/// an annotation map, read as variables.
 fn env_from_map(map: Option<&Node>, base: &[&str]) -> Vec<EnvVar> {
-    let Some(entries) = map.and_then(Node::as_mapping) else {
-        return Vec::new();
-    };
-    entries
-        .iter()
-        .filter_map(|(k, v)| {
-            let name = k.as_str()?.to_string();
-            let mut path: Vec<&str> = base.to_vec();
-            path.push(&name);
-            Some(EnvVar {
-                value: v.as_str().map(str::to_string),
-                place: place(v.span(), &path),
-                name,
-            })
+    annotations_from(map, base)
+        .into_iter()
+        .map(|a| EnvVar {
+            value: a.text().map(str::to_string),
+            place: a.place(),
+            name: a.key,
         })
         .collect()
 }
@@ -142,23 +135,23 @@ fn env_from_list(list: Option<&Node>, base: &[&str]) -> Vec<EnvVar> {
         .collect()
 }
 
-/// Later entries override earlier ones with the same key, keeping file order otherwise.
-fn merge_annotations(base: Vec<Annotation>, winning: Vec<Annotation>) -> Vec<Annotation> {
-    let mut out: Vec<Annotation> = base
+/// Entries of `winning` override those of `base` with the same key (as the 1.24+ chart's
+/// `pilot.*` does over top-level values); file order is kept otherwise.
+fn merge_by_key<T>(base: Vec<T>, winning: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T> {
+    let mut out: Vec<T> = base
         .into_iter()
-        .filter(|a| !winning.iter().any(|w| w.key == a.key))
+        .filter(|b| !winning.iter().any(|w| key(w) == key(b)))
         .collect();
     out.extend(winning);
     out
 }
 
+fn merge_annotations(base: Vec<Annotation>, winning: Vec<Annotation>) -> Vec<Annotation> {
+    merge_by_key(base, winning, |a| &a.key)
+}
+
 fn merge_env(base: Vec<EnvVar>, winning: Vec<EnvVar>) -> Vec<EnvVar> {
-    let mut out: Vec<EnvVar> = base
-        .into_iter()
-        .filter(|e| !winning.iter().any(|w| w.name == e.name))
-        .collect();
-    out.extend(winning);
-    out
+    merge_by_key(base, winning, |e| &e.name)
 }
 
 fn ignored_codes(annotations: &[&Annotation]) -> Vec<String> {

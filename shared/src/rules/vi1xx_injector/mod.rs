@@ -44,6 +44,16 @@ pub(crate) fn typed_annotations(
     })
 }
 
+/// The injector annotation `name` when its value parses as the bool `wanted`.
+pub(crate) fn vault_flag<'a>(
+    spec: &'a crate::model::IstiodSpec,
+    name: &str,
+    wanted: bool,
+) -> Option<&'a Annotation> {
+    spec.vault(name)
+        .filter(|a| bool_of(Some(a)) == Some(wanted))
+}
+
 /// The annotation's value parsed as a Go bool, if it is one.
 pub(crate) fn bool_of(a: Option<&Annotation>) -> Option<bool> {
     a.and_then(Annotation::text)

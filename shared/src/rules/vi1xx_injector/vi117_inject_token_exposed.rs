@@ -1,4 +1,4 @@
-use super::bool_of;
+use super::vault_flag;
 use crate::rules::{Emitter, Target, declare_rule};
 
 declare_rule! {
@@ -35,10 +35,7 @@ declare_rule! {
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
-    let a = t.spec.vault("agent-inject-token");
-    if bool_of(a) == Some(true)
-        && let Some(a) = a
-    {
+    if let Some(a) = vault_flag(t.spec, "agent-inject-token", true) {
         out.emit(
             &a.place(),
             "the agent writes its Vault token into the secret volume, readable next to the CA key",

@@ -1,4 +1,4 @@
-use super::bool_of;
+use super::vault_flag;
 use crate::rules::{Emitter, Target, declare_rule};
 
 declare_rule! {
@@ -36,10 +36,7 @@ declare_rule! {
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
-    let a = t.spec.vault("tls-skip-verify");
-    if bool_of(a) == Some(true)
-        && let Some(a) = a
-    {
+    if let Some(a) = vault_flag(t.spec, "tls-skip-verify", true) {
         out.emit(&a.place(), "the agent does not verify Vault's TLS certificate: anyone on the path can serve istiod a CA")
             .help("set `tls-secret` and `ca-cert: /vault/tls/<file>` instead");
     }

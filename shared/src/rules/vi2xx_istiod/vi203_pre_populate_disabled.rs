@@ -1,4 +1,4 @@
-use crate::rules::vi1xx_injector::bool_of;
+use crate::rules::vi1xx_injector::vault_flag;
 use crate::rules::{Emitter, Target, declare_rule};
 
 declare_rule! {
@@ -35,10 +35,7 @@ declare_rule! {
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
-    let a = t.spec.vault("agent-pre-populate");
-    if bool_of(a) == Some(false)
-        && let Some(a) = a
-    {
+    if let Some(a) = vault_flag(t.spec, "agent-pre-populate", false) {
         out.emit(
             &a.place(),
             "no init container renders the CA files before istiod starts, so istiod self-signs",
