@@ -54,19 +54,68 @@ pub enum Location {
         /// Key path to the node, e.g. `pilot.podAnnotations."vault.hashicorp.com/role"`.
         key_path: String,
     },
+    /// A PEM file of a CA bundle, or one of its blocks.
+    Pem {
+        /// The file read: `certs/cluster1/ca-cert.pem`, or a Secret manifest / Vault JSON.
+        file: String,
+        /// The key inside a manifest or JSON (`ca-cert.pem`, `ca_cert`), if any.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        member: Option<String>,
+        /// 0-based index of the PEM block in its file.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        block: Option<usize>,
+        /// 1-based line of the block's BEGIN line in `file` (standalone files only).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        line: Option<u32>,
+    },
 }
 
 impl Location {
     pub fn file(&self) -> &str {
         match self {
-            Location::Yaml { file, .. } => file,
+            Location::Yaml { file, .. } | Location::Pem { file, .. } => file,
         }
     }
 
-    /// Line and column for sorting and display.
+    /// Line and column for sorting and display (0 when unknown).
     pub fn line_column(&self) -> (u32, u32) {
         match self {
             Location::Yaml { line, column, .. } => (*line, *column),
+            Location::Pem { line, block, .. } => (
+                line.unwrap_or(0),
+                block.map_or(0, |b| u32::try_from(b).unwrap_or(u32::MAX)),
+            ),
+        }
+    }
+
+    /// `file`, `file (ca-cert.pem)`, `file, block 2` as people read it.
+    pub fn describe(&self) -> String {
+        match self {
+            Location::Yaml {
+                file, line, column, ..
+            } => format!("{file}:{line}:{column}"),
+            Location::Pem {
+                file,
+                member,
+                block,
+                line,
+            } => {
+                let mut s = file.clone();
+                if let Some(l) = line {
+                    s.push_str(&format!(":{l}"));
+                }
+                let mut extra = Vec::new();
+                if let Some(m) = member {
+                    extra.push(m.clone());
+                }
+                if let Some(b) = block {
+                    extra.push(format!("PEM block {}", b + 1));
+                }
+                if !extra.is_empty() {
+                    s.push_str(&format!(" ({})", extra.join(", ")));
+                }
+                s
+            }
         }
     }
 }

@@ -65,7 +65,8 @@ fn run(rule: &'static Rule, path: &Path) -> Result<Vec<Finding>, String> {
 fn render(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
-        let Location::Yaml { line, column, .. } = &f.location;
+        let (line, column) = f.location.line_column();
+        assert!(matches!(f.location, Location::Yaml { .. }), "YAML rules point into YAML");
         write!(out, "{line}:{column} {} {}", f.severity, f.message).unwrap();
         if let Some(help) = &f.help {
             write!(out, " | help: {help}").unwrap();

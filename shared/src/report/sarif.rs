@@ -80,20 +80,18 @@ fn to_i64(v: u32) -> i64 {
     i64::from(v)
 }
 
-pub fn render(input: &RenderInput<'_>) -> String {
-    let rules: Vec<_> = RULES.iter().map(|r| descriptor(&r.meta)).collect();
-    let results: Vec<_> = input
-        .findings()
-        .iter()
-        .map(|f| {
-            let Location::Yaml {
-                file,
-                line,
-                column,
-                end_line,
-                end_column,
-                ..
-            } = &f.location;
+/// The file and region GitHub shows a result at. PEM findings point at the block's BEGIN
+/// line when the file stands alone, else at the file's first line.
+fn region(location: &Location) -> (&str, sarif::Region) {
+    match location {
+        Location::Yaml {
+            file,
+            line,
+            column,
+            end_line,
+            end_column,
+            ..
+        } => {
             let (end_line, end_column) = if (end_line, end_column) > (line, column) {
                 (*end_line, *end_column)
             } else {
@@ -105,6 +103,24 @@ pub fn render(input: &RenderInput<'_>) -> String {
                 .end_line(to_i64(end_line))
                 .end_column(to_i64(end_column))
                 .build();
+            (file, region)
+        }
+        Location::Pem { file, line, .. } => (
+            file,
+            sarif::Region::builder()
+                .start_line(to_i64(line.unwrap_or(1)))
+                .build(),
+        ),
+    }
+}
+
+pub fn render(input: &RenderInput<'_>) -> String {
+    let rules: Vec<_> = RULES.iter().map(|r| descriptor(&r.meta)).collect();
+    let results: Vec<_> = input
+        .findings()
+        .iter()
+        .map(|f| {
+            let (file, region) = region(&f.location);
             let location = sarif::Location::builder()
                 .physical_location(
                     sarif::PhysicalLocation::builder()

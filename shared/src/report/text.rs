@@ -94,48 +94,52 @@ fn finding(out: &mut String, f: &Finding, input: &RenderInput<'_>, p: &Palette) 
         paint(sev, &format!("{}[{}]", f.severity, f.code)),
         paint(p.bold, &f.message)
     );
-    let Location::Yaml {
+    let (gutter_width, key_path) = match &f.location {
+        Location::Yaml { line, key_path, .. } => (line.to_string().len(), key_path.as_str()),
+        Location::Pem { .. } => (1, ""),
+    };
+    let pad = " ".repeat(gutter_width);
+    let _ = writeln!(
+        out,
+        "{pad}{} {}",
+        paint(p.accent, "-->"),
+        f.location.describe()
+    );
+    if let Location::Yaml {
         file,
         line,
         column,
         end_line,
         end_column,
-        key_path,
         ..
-    } = &f.location;
-    let gutter = line.to_string().len();
-    let pad = " ".repeat(gutter);
-    let _ = writeln!(
-        out,
-        "{pad}{} {file}:{line}:{column}",
-        paint(p.accent, "-->")
-    );
-    let source = input
-        .sources
-        .iter()
-        .find(|s| s.name == *file)
-        .and_then(|s| s.line(*line));
-    if let Some(raw) = source {
-        let redacted = crate::finding::redact(raw);
-        let bar = paint(p.accent, "|");
-        if let std::borrow::Cow::Owned(safe) = redacted {
-            // Key material was on this line: show it redacted, without a caret that would
-            // point at the wrong column.
-            let _ = writeln!(out, "{pad} {bar}");
-            let _ = writeln!(out, "{} {bar} {safe}", paint(p.accent, &line.to_string()));
-        } else {
-            snippet(
-                out,
-                raw,
-                *line,
-                *column,
-                *end_line,
-                *end_column,
-                &pad,
-                &bar,
-                p,
-                sev,
-            );
+    } = &f.location
+    {
+        let source = input
+            .sources
+            .iter()
+            .find(|s| s.name == *file)
+            .and_then(|s| s.line(*line));
+        if let Some(raw) = source {
+            let bar = paint(p.accent, "|");
+            if let std::borrow::Cow::Owned(safe) = crate::finding::redact(raw) {
+                // Key material was on this line: show it redacted, without a caret that
+                // would point at the wrong column.
+                let _ = writeln!(out, "{pad} {bar}");
+                let _ = writeln!(out, "{} {bar} {safe}", paint(p.accent, &line.to_string()));
+            } else {
+                snippet(
+                    out,
+                    raw,
+                    *line,
+                    *column,
+                    *end_line,
+                    *end_column,
+                    &pad,
+                    &bar,
+                    p,
+                    sev,
+                );
+            }
         }
     }
     let eq = paint(p.accent, "=");
