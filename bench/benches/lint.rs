@@ -24,7 +24,7 @@ fn bench(c: &mut Criterion) {
     c.bench_function("render text for the article", |b| {
         b.iter(|| {
             vault_istio::report::text::render(
-                &vault_istio::report::RenderInput { report: black_box(&report), sources: &article },
+                &vault_istio::report::RenderInput::lint(black_box(&report), &article),
                 false,
             )
         })

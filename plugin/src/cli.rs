@@ -35,8 +35,57 @@ impl Cli {
 pub enum Command {
     /// Lint istiod Helm values, IstioOperator or Deployment/Pod manifests for Vault wiring.
     Lint(LintArgs),
+    /// Verify Istio CA bundles (ca-key.pem, ca-cert.pem, cert-chain.pem, root-cert.pem) as istiod and Envoy will; several at once for cross-cluster trust.
+    Verify(VerifyArgs),
     /// Explain a rule (`explain VI101`), or list them all (`explain --list`).
     Explain(ExplainArgs),
+}
+
+/// Flags shared by the commands that report findings.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// Output format.
+    #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
+    pub output: Format,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Report findings but exit 0 (2 is still returned when the run could not happen).
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Skip a rule by code or name; repeatable or comma-separated.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Largest input accepted, per file (e.g. 32MiB, 500KiB, 1000000).
+    #[arg(long, value_name = "BYTES", default_value = "32MiB", value_parser = parse_bytes)]
+    pub max_input_bytes: u64,
+    /// When to colour text output (`NO_COLOR` also turns it off).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Inputs:\n  DIR            a directory with the four files (or with one sub-directory per cluster)\n  FILE.pem       the files themselves (ca-key.pem, ca-cert.pem, cert-chain.pem, root-cert.pem)\n  secret.yaml    a Kubernetes Secret manifest (cacerts: data or stringData)\n  kv.json        the output of `vault kv get -format=json <path>` (KV v1 or v2)\n\nExamples:\n  kubectl vault-istio verify certs/cluster1\n  kubectl vault-istio verify certs/cluster1 certs/cluster2        # also checks cross-cluster trust\n  kubectl get secret cacerts -n istio-system -o yaml | kubectl vault-istio verify -\n  vault kv get -format=json secret/istio/ca | kubectl vault-istio verify -\n\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 could not run."
+)]
+pub struct VerifyArgs {
+    /// Bundles to verify: directories, PEM files, Secret manifests, Vault JSON, or `-` for stdin.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// A bundle input; repeatable, as with kubectl.
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<String>,
+    /// Warn about certificates that expire within this window (e.g. 30d, 2w, 720h).
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = parse_duration)]
+    pub expires_within: i64,
+    /// Judge validity at this instant (RFC 3339, e.g. 2024-06-01T00:00:00Z) instead of now.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+    /// Vault JSON field names: `ca_key=key` etc. (defaults ca_key, ca_cert, cert_chain, root_cert).
+    #[arg(long = "field", value_name = "FILE=FIELD", value_delimiter = ',')]
+    pub fields: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -71,24 +120,8 @@ pub struct LintArgs {
     /// A file, directory or `-` to lint; repeatable, as with kubectl and Helm.
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<String>,
-    /// Output format.
-    #[arg(short = 'o', long, value_enum, default_value_t = Format::Text)]
-    pub output: Format,
-    /// Lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
-    /// Report findings but exit 0 (2 is still returned when the run could not happen).
-    #[arg(long)]
-    pub exit_zero: bool,
-    /// Skip a rule by code or name; repeatable or comma-separated.
-    #[arg(long, value_name = "CODE", value_delimiter = ',')]
-    pub ignore: Vec<String>,
-    /// Largest input accepted, per file (e.g. 32MiB, 500KiB, 1000000).
-    #[arg(long, value_name = "BYTES", default_value = "32MiB", value_parser = parse_bytes)]
-    pub max_input_bytes: u64,
-    /// When to colour text output (`NO_COLOR` also turns it off).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Args, Debug)]
@@ -99,6 +132,27 @@ pub struct ExplainArgs {
     /// List every rule with its severity and title.
     #[arg(long)]
     pub list: bool,
+}
+
+/// Parses `30d`, `2w`, `720h`, `90m`, `3600s` into seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a duration such as 30d, 2w or 720h"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        "" => return Err(format!("`{s}` needs a unit: s, m, h, d or w (e.g. 30d)")),
+        other => return Err(format!("unknown unit `{other}` (use s, m, h, d or w)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 /// Parses `32MiB`, `500KiB`, `10MB`, `1000`.
@@ -130,6 +184,16 @@ pub fn parse_bytes(s: &str) -> Result<u64, String> {
 #[cfg(test)]
 mod tests {
     use super::parse_bytes;
+
+    #[test]
+    fn durations() {
+        use super::parse_duration;
+        assert_eq!(parse_duration("30d"), Ok(30 * 86_400));
+        assert_eq!(parse_duration("2w"), Ok(14 * 86_400));
+        assert_eq!(parse_duration("720h"), Ok(720 * 3600));
+        assert!(parse_duration("30").is_err());
+        assert!(parse_duration("3y").is_err());
+    }
 
     #[test]
     fn sizes() {

@@ -26,10 +26,7 @@ pub fn read_all(paths: &[String], cap: u64) -> Inputs {
     let mut inputs = Inputs::default();
     for p in paths {
         if p == "-" {
-            match read_capped(std::io::stdin().lock(), cap) {
-                Ok(bytes) => inputs.push_bytes("<stdin>", bytes, cap),
-                Err(e) => inputs.fail("<stdin>", e),
-            }
+            inputs.push(read_text("-", cap));
             continue;
         }
         let path = Path::new(p);
@@ -45,10 +42,10 @@ pub fn read_all(paths: &[String], cap: u64) -> Inputs {
                     inputs.empty_dirs.push(p.clone());
                 }
                 for f in files {
-                    inputs.read_file(&f, cap);
+                    inputs.push(read_text(&f.display().to_string(), cap));
                 }
             }
-            Ok(_) => inputs.read_file(path, cap),
+            Ok(_) => inputs.push(read_text(p, cap)),
         }
     }
     inputs
@@ -62,49 +59,52 @@ impl Inputs {
         });
     }
 
-    fn read_file(&mut self, path: &Path, cap: u64) {
-        let name = path.display().to_string();
-        let result = std::fs::metadata(path)
-            .map_err(|e| describe_io(&e))
-            .and_then(|m| {
-                if m.len() > cap {
-                    Err(over_cap(m.len(), cap))
-                } else {
-                    std::fs::File::open(path)
-                        .map_err(|e| describe_io(&e))
-                        .and_then(|f| read_capped(f, cap))
-                }
-            });
-        match result {
-            Ok(bytes) => self.push_bytes(&name, bytes, cap),
-            Err(e) => self.fail(&name, e),
+    fn push(&mut self, read: Result<SourceFile, InputError>) {
+        match read {
+            Ok(src) => self.sources.push(src),
+            Err(e) => self.errors.push(e),
         }
     }
+}
 
-    fn push_bytes(&mut self, name: &str, bytes: Vec<u8>, cap: u64) {
-        if bytes.len() as u64 > cap {
-            return self.fail(name, over_cap(bytes.len() as u64, cap));
+/// Reads one file, or stdin for `-`, as UTF-8 text under the size cap. Binary content and
+/// over-cap input are errors that name the file.
+pub fn read_text(path: &str, cap: u64) -> Result<SourceFile, InputError> {
+    let name = if path == "-" { "<stdin>" } else { path };
+    let fail = |message: String| InputError {
+        file: name.to_string(),
+        message,
+    };
+    let bytes = if path == "-" {
+        read_capped(std::io::stdin().lock(), cap).map_err(fail)?
+    } else {
+        let meta = std::fs::metadata(path).map_err(|e| fail(describe_io(&e)))?;
+        if meta.len() > cap {
+            return Err(fail(over_cap(meta.len(), cap)));
         }
-        if bytes.contains(&0) {
-            return self.fail(
-                name,
-                "is a binary file (it contains NUL bytes), not YAML".into(),
-            );
+        let file = std::fs::File::open(path).map_err(|e| fail(describe_io(&e)))?;
+        read_capped(file, cap).map_err(fail)?
+    };
+    if bytes.len() as u64 > cap {
+        return Err(fail(over_cap(bytes.len() as u64, cap)));
+    }
+    if bytes.contains(&0) {
+        return Err(fail(
+            "is a binary file (it contains NUL bytes), not text".into(),
+        ));
+    }
+    match String::from_utf8(bytes) {
+        Ok(mut text) => {
+            if text.starts_with('\u{feff}') {
+                text.drain(..3);
+            }
+            Ok(SourceFile::new(name, text))
         }
-        match String::from_utf8(bytes) {
-            Ok(mut text) => {
-                if text.starts_with('\u{feff}') {
-                    text.drain(..3);
-                }
-                self.sources.push(SourceFile::new(name, text));
-            }
-            Err(e) => {
-                let at = e.utf8_error().valid_up_to();
-                self.fail(
-                    name,
-                    format!("is not UTF-8 text (invalid byte at offset {at}); binary file?"),
-                );
-            }
+        Err(e) => {
+            let at = e.utf8_error().valid_up_to();
+            Err(fail(format!(
+                "is not UTF-8 text (invalid byte at offset {at}); binary file?"
+            )))
         }
     }
 }

@@ -1,12 +1,11 @@
 //! `lint`: read, run the engine, print, choose the exit code.
 
-use crate::cli::{FailOn, Format, LintArgs};
+use crate::cli::{Format, LintArgs};
 use crate::exit;
 use crate::inputs;
 use crate::output;
 use std::io::IsTerminal;
 use vault_istio::report::{RenderInput, json, sarif, text};
-use vault_istio::{Severity, Summary};
 
 pub fn run(args: LintArgs) -> anyhow::Result<u8> {
     let mut paths = args.paths.clone();
@@ -17,20 +16,13 @@ pub fn run(args: LintArgs) -> anyhow::Result<u8> {
         );
         return Ok(exit::COULD_NOT_RUN);
     }
-    if let Some(unknown) = args
-        .ignore
-        .iter()
-        .find(|c| vault_istio::rules::find(c).is_none())
-    {
-        output::error(&format!(
-            "--ignore {unknown}: no such rule; see `kubectl vault-istio explain --list`"
-        ));
+    if !output::ignore_codes_known(&args.report) {
         return Ok(exit::COULD_NOT_RUN);
     }
 
-    let inputs = inputs::read_all(&paths, args.max_input_bytes);
+    let inputs = inputs::read_all(&paths, args.report.max_input_bytes);
     let options = vault_istio::Options {
-        ignore: args.ignore.clone(),
+        ignore: args.report.ignore.clone(),
     };
     let report = vault_istio::lint(&inputs.sources, &options);
 
@@ -72,35 +64,25 @@ pub fn run(args: LintArgs) -> anyhow::Result<u8> {
         could_not_run = true;
     }
 
-    let render = RenderInput {
-        report: &report,
-        sources: &inputs.sources,
-    };
-    match args.output {
-        Format::Json => output::stdout(&json::render(&render))?,
-        Format::Sarif => output::stdout(&sarif::render(&render))?,
+    let render = RenderInput::lint(&report, &inputs.sources);
+    match args.report.output {
+        Format::Json => output::stdout(&json::render(&report))?,
+        Format::Sarif => output::stdout(&sarif::render(&report.findings))?,
         Format::Text => {
             if report.findings.is_empty() {
                 if !nothing_found {
                     eprintln!("✔ no issues found ({})", text::summary_line(&render, false));
                 }
             } else {
-                let color = output::use_color(args.color, std::io::stdout().is_terminal());
+                let color = output::use_color(args.report.color, std::io::stdout().is_terminal());
                 output::stdout(&text::render(&render, color))?;
             }
         }
     }
 
-    if could_not_run {
-        return Ok(exit::COULD_NOT_RUN);
-    }
-    let threshold = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
-    if !args.exit_zero && Summary::of(&report.findings).reaches(threshold) {
-        return Ok(exit::FINDINGS);
-    }
-    Ok(exit::OK)
+    Ok(output::exit_code(
+        &report.findings,
+        &args.report,
+        could_not_run,
+    ))
 }

@@ -7,6 +7,7 @@ mod explain;
 mod inputs;
 mod lint;
 mod output;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         cli::Command::Lint(args) => lint::run(args),
+        cli::Command::Verify(args) => verify::run(args),
         cli::Command::Explain(args) => explain::run(args),
     };
     match result {

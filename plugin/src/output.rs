@@ -1,7 +1,9 @@
 //! Writing to the terminal: colour decisions, error lines, broken pipes.
 
-use crate::cli::ColorChoice;
+use crate::cli::{ColorChoice, FailOn, ReportArgs};
+use crate::exit;
 use std::io::IsTerminal;
+use vault_istio::{Finding, Severity, Summary};
 
 /// Colour only when asked, or on a terminal without `NO_COLOR`.
 pub fn use_color(choice: ColorChoice, stream_is_tty: bool) -> bool {
@@ -46,4 +48,39 @@ pub fn stdout(text: &str) -> anyhow::Result<()> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(())
+}
+
+/// Every `--ignore` names a rule; says which does not, if one does not.
+pub fn ignore_codes_known(args: &ReportArgs) -> bool {
+    match args
+        .ignore
+        .iter()
+        .find(|c| vault_istio::rules::find(c).is_none())
+    {
+        Some(unknown) => {
+            error(&format!(
+                "--ignore {unknown}: no such rule; see `kubectl vault-istio explain --list`"
+            ));
+            false
+        }
+        None => true,
+    }
+}
+
+/// The exit code, the same for every command and output format: 2 when the run was
+/// incomplete, else 1 when a finding reaches `--fail-on` (unless `--exit-zero`), else 0.
+pub fn exit_code(findings: &[Finding], args: &ReportArgs, could_not_run: bool) -> u8 {
+    if could_not_run {
+        return exit::COULD_NOT_RUN;
+    }
+    let threshold = match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Info => Severity::Info,
+    };
+    if !args.exit_zero && Summary::of(findings).reaches(threshold) {
+        exit::FINDINGS
+    } else {
+        exit::OK
+    }
 }

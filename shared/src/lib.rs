@@ -8,6 +8,7 @@
 //! **Invariant:** no file system, network, clock, environment or threads here; the crate
 //! builds for `wasm32-unknown-unknown`.
 
+pub mod bundle;
 pub mod finding;
 pub mod injector;
 pub mod lint;
@@ -16,6 +17,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod template;
+pub mod verify;
 
 pub use finding::{Finding, Location, Severity, Summary};
 pub use lint::{Options, Report, lint};

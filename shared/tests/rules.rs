@@ -66,7 +66,10 @@ fn render(findings: &[Finding]) -> String {
     let mut out = String::new();
     for f in findings {
         let (line, column) = f.location.line_column();
-        assert!(matches!(f.location, Location::Yaml { .. }), "YAML rules point into YAML");
+        assert!(
+            matches!(f.location, Location::Yaml { .. }),
+            "YAML rules point into YAML"
+        );
         write!(out, "{line}:{column} {} {}", f.severity, f.message).unwrap();
         if let Some(help) = &f.help {
             write!(out, " | help: {help}").unwrap();
@@ -188,7 +191,12 @@ fn every_rule_has_fixtures_and_no_stray_directories() {
             }
         }
     }
-    for rule in RULES {
+    // YAML rules only: bundle and mesh rules are tested with generated certificates in
+    // tests/bundle_rules.rs, which has its own coverage check.
+    for rule in RULES
+        .iter()
+        .filter(|r| matches!(r.check, rules::Check::Istiod(_)))
+    {
         if !seen.contains(rule.meta.code) {
             problems.push(format!(
                 "tests/rules/{}: missing directory for {} ({})",

@@ -5,8 +5,5 @@
 pub fn lint_json(name: &str, text: &str) -> String {
     let sources = [vault_istio::SourceFile::new(name, text)];
     let report = vault_istio::lint(&sources, &vault_istio::Options::default());
-    vault_istio::report::json::render(&vault_istio::report::RenderInput {
-        report: &report,
-        sources: &sources,
-    })
+    vault_istio::report::json::render(&report)
 }

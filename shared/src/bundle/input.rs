@@ -78,15 +78,23 @@ pub struct InputError(pub String);
 
 /// Reads every `kind: Secret` in a manifest that holds at least one of the four files.
 pub fn from_secret_manifest(src: &SourceFile) -> Result<Vec<BundleInput>, InputError> {
-    let docs = yaml::parse(&src.text)
-        .map_err(|e| InputError(format!("{}:{}:{}: invalid YAML: {}", src.name, e.line, e.column, e.message)))?;
+    let docs = yaml::parse(&src.text).map_err(|e| {
+        InputError(format!(
+            "{}:{}:{}: invalid YAML: {}",
+            src.name, e.line, e.column, e.message
+        ))
+    })?;
     let mut out = Vec::new();
     for doc in &docs {
         let mut stack = vec![&doc.root];
         while let Some(node) = stack.pop() {
             match node.get("kind").and_then(yaml::Node::as_str) {
                 Some("List") | Some("SecretList") => {
-                    stack.extend(node.get("items").and_then(yaml::Node::as_sequence).unwrap_or(&[]));
+                    stack.extend(
+                        node.get("items")
+                            .and_then(yaml::Node::as_sequence)
+                            .unwrap_or(&[]),
+                    );
                 }
                 Some("Secret") => {
                     if let Some(b) = secret_bundle(src, node)? {
@@ -107,8 +115,13 @@ pub fn from_secret_manifest(src: &SourceFile) -> Result<Vec<BundleInput>, InputE
 }
 
 fn secret_bundle(src: &SourceFile, secret: &yaml::Node) -> Result<Option<BundleInput>, InputError> {
-    let name = secret.path(&["metadata", "name"]).and_then(yaml::Node::as_str).unwrap_or("secret");
-    let ns = secret.path(&["metadata", "namespace"]).and_then(yaml::Node::as_str);
+    let name = secret
+        .path(&["metadata", "name"])
+        .and_then(yaml::Node::as_str)
+        .unwrap_or("secret");
+    let ns = secret
+        .path(&["metadata", "namespace"])
+        .and_then(yaml::Node::as_str);
     let label = match ns {
         Some(ns) => format!("{ns}/{name}"),
         None => name.to_string(),
@@ -117,31 +130,66 @@ fn secret_bundle(src: &SourceFile, secret: &yaml::Node) -> Result<Option<BundleI
     for kind in FileKind::ALL {
         let key = kind.file_name();
         // stringData wins over data, as the API server merges it.
-        if let Some(text) = secret.path(&["stringData", key]).and_then(yaml::Node::as_str) {
-            members.push(Member { kind, file: src.name.clone(), member: Some(key.into()), text: text.to_string() });
+        if let Some(text) = secret
+            .path(&["stringData", key])
+            .and_then(yaml::Node::as_str)
+        {
+            members.push(Member {
+                kind,
+                file: src.name.clone(),
+                member: Some(key.into()),
+                text: text.to_string(),
+            });
         } else if let Some(b64) = secret.path(&["data", key]).and_then(yaml::Node::as_str) {
             let compact: String = b64.split_whitespace().collect();
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(compact.as_bytes())
-                .map_err(|e| InputError(format!("{}: Secret {label}: data.{key} is not base64 ({e})", src.name)))?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| InputError(format!("{}: Secret {label}: data.{key} is not text (PEM expected)", src.name)))?;
-            members.push(Member { kind, file: src.name.clone(), member: Some(key.into()), text });
+                .map_err(|e| {
+                    InputError(format!(
+                        "{}: Secret {label}: data.{key} is not base64 ({e})",
+                        src.name
+                    ))
+                })?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                InputError(format!(
+                    "{}: Secret {label}: data.{key} is not text (PEM expected)",
+                    src.name
+                ))
+            })?;
+            members.push(Member {
+                kind,
+                file: src.name.clone(),
+                member: Some(key.into()),
+                text,
+            });
         }
     }
     if members.is_empty() {
         return Ok(None);
     }
-    Ok(Some(BundleInput { label: format!("Secret {label}"), origin: src.name.clone(), embedded: true, members }))
+    Ok(Some(BundleInput {
+        label: format!("Secret {label}"),
+        origin: src.name.clone(),
+        embedded: true,
+        members,
+    }))
 }
 
 /// Reads `vault kv get -format=json` output: KV v1 (`data.<field>`) or v2 (`data.data.<field>`).
 pub fn from_vault_json(src: &SourceFile, fields: &VaultFields) -> Result<BundleInput, InputError> {
     let v: serde_json::Value = serde_json::from_str(&src.text).map_err(|e| {
-        InputError(format!("{}:{}:{}: invalid JSON: {e}", src.name, e.line(), e.column()))
+        InputError(format!(
+            "{}:{}:{}: invalid JSON: {e}",
+            src.name,
+            e.line(),
+            e.column()
+        ))
     })?;
     let data = v.get("data").ok_or_else(|| {
-        InputError(format!("{}: no `data` object: expected the output of `vault kv get -format=json`", src.name))
+        InputError(format!(
+            "{}: no `data` object: expected the output of `vault kv get -format=json`",
+            src.name
+        ))
     })?;
     // KV v2 nests the fields under data.data next to data.metadata.
     let fields_obj = match (data.get("data"), data.get("metadata")) {
@@ -152,7 +200,12 @@ pub fn from_vault_json(src: &SourceFile, fields: &VaultFields) -> Result<BundleI
     for kind in FileKind::ALL {
         let field = fields.name(kind);
         if let Some(text) = fields_obj.get(field).and_then(|t| t.as_str()) {
-            members.push(Member { kind, file: src.name.clone(), member: Some(field.to_string()), text: text.to_string() });
+            members.push(Member {
+                kind,
+                file: src.name.clone(),
+                member: Some(field.to_string()),
+                text: text.to_string(),
+            });
         }
     }
     if members.is_empty() {
@@ -167,10 +220,19 @@ pub fn from_vault_json(src: &SourceFile, fields: &VaultFields) -> Result<BundleI
             fields.ca_cert,
             fields.cert_chain,
             fields.root_cert,
-            if present.is_empty() { "nothing".to_string() } else { present.join(", ") }
+            if present.is_empty() {
+                "nothing".to_string()
+            } else {
+                present.join(", ")
+            }
         )));
     }
-    Ok(BundleInput { label: src.name.clone(), origin: src.name.clone(), embedded: true, members })
+    Ok(BundleInput {
+        label: src.name.clone(),
+        origin: src.name.clone(),
+        embedded: true,
+        members,
+    })
 }
 
 #[cfg(test)]
@@ -179,7 +241,8 @@ mod tests {
 
     #[test]
     fn secret_with_data_and_string_data() {
-        let b64 = base64::engine::general_purpose::STANDARD.encode("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n");
+        let b64 = base64::engine::general_purpose::STANDARD
+            .encode("-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n");
         let text = format!(
             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cacerts\n  namespace: istio-system\ndata:\n  ca-cert.pem: {b64}\nstringData:\n  root-cert.pem: |\n    -----BEGIN CERTIFICATE-----\n    AA==\n    -----END CERTIFICATE-----\n---\nkind: ConfigMap\n"
         );
@@ -188,13 +251,21 @@ mod tests {
         assert_eq!(b[0].label, "Secret istio-system/cacerts");
         assert_eq!(b[0].members.len(), 2);
         assert_eq!(b[0].members[0].kind, FileKind::CaCert);
-        assert!(b[0].members[0].text.starts_with("-----BEGIN CERTIFICATE-----"));
+        assert!(
+            b[0].members[0]
+                .text
+                .starts_with("-----BEGIN CERTIFICATE-----")
+        );
         assert_eq!(b[0].members[1].member.as_deref(), Some("root-cert.pem"));
     }
 
     #[test]
     fn secret_errors_name_the_file() {
-        let e = from_secret_manifest(&SourceFile::new("s.yaml", "kind: Secret\ndata:\n  ca-cert.pem: '!!'\n")).unwrap_err();
+        let e = from_secret_manifest(&SourceFile::new(
+            "s.yaml",
+            "kind: Secret\ndata:\n  ca-cert.pem: '!!'\n",
+        ))
+        .unwrap_err();
         assert!(e.0.contains("s.yaml") && e.0.contains("not base64"), "{e}");
         let e = from_secret_manifest(&SourceFile::new("s.yaml", "kind: ConfigMap\n")).unwrap_err();
         assert!(e.0.contains("no Secret"), "{e}");
@@ -209,7 +280,10 @@ mod tests {
         let b = from_vault_json(&SourceFile::new("v2.json", v2), &VaultFields::default()).unwrap();
         assert_eq!(b.members.len(), 1);
         assert_eq!(b.members[0].text, "C");
-        let custom = VaultFields { ca_cert: "cert".into(), ..VaultFields::default() };
+        let custom = VaultFields {
+            ca_cert: "cert".into(),
+            ..VaultFields::default()
+        };
         let e = from_vault_json(&SourceFile::new("v2.json", v2), &custom).unwrap_err();
         assert!(e.0.contains("it has: ca_cert"), "{e}");
         let e = from_vault_json(&SourceFile::new("x.json", "{"), &custom).unwrap_err();

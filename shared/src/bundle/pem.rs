@@ -30,7 +30,10 @@ impl std::fmt::Debug for PemBlock {
             .field("line", &self.line)
             .field("end_line", &self.end_line)
             .field("has_headers", &self.has_headers)
-            .field("der", &self.der.as_ref().map(|d| format!("[{} bytes]", d.len())))
+            .field(
+                "der",
+                &self.der.as_ref().map(|d| format!("[{} bytes]", d.len())),
+            )
             .finish()
     }
 }
@@ -142,12 +145,24 @@ impl NotPem {
     /// What went wrong, said for someone who rendered this file with the Vault agent.
     pub fn hint(self) -> &'static str {
         match self {
-            NotPem::Empty => "the file is empty: the template printed nothing (a missing secret, or a field it never prints)",
-            NotPem::NoValue => "the file says `<no value>`: the template asked for a field the secret does not have; on KV v2 fields are under `.Data.data.<field>`, on KV v1 under `.Data.<field>`",
-            NotPem::Kv2MapDump => "the file is a `data: map[...] metadata: map[...]` dump: the injector's default template rendered a KV v2 secret; add `agent-inject-template-<file>` that prints one field (`.Data.data.<field>`)",
-            NotPem::MapDump => "the file is a `key: value` / `map[...]` dump of the whole secret: the injector's default template was used; add `agent-inject-template-<file>` that prints one field",
-            NotPem::Json => "the file is JSON: the injector's `json` default template rendered the whole secret with escaped newlines; add a template that prints one field",
-            NotPem::MisplacedMarker => "`-----BEGIN` is not at the start of a line, so Go's PEM decoder does not see it; print the field alone on its own line",
+            NotPem::Empty => {
+                "the file is empty: the template printed nothing (a missing secret, or a field it never prints)"
+            }
+            NotPem::NoValue => {
+                "the file says `<no value>`: the template asked for a field the secret does not have; on KV v2 fields are under `.Data.data.<field>`, on KV v1 under `.Data.<field>`"
+            }
+            NotPem::Kv2MapDump => {
+                "the file is a `data: map[...] metadata: map[...]` dump: the injector's default template rendered a KV v2 secret; add `agent-inject-template-<file>` that prints one field (`.Data.data.<field>`)"
+            }
+            NotPem::MapDump => {
+                "the file is a `key: value` / `map[...]` dump of the whole secret: the injector's default template was used; add `agent-inject-template-<file>` that prints one field"
+            }
+            NotPem::Json => {
+                "the file is JSON: the injector's `json` default template rendered the whole secret with escaped newlines; add a template that prints one field"
+            }
+            NotPem::MisplacedMarker => {
+                "`-----BEGIN` is not at the start of a line, so Go's PEM decoder does not see it; print the field alone on its own line"
+            }
             NotPem::Other => "no `-----BEGIN ...-----` block in the file",
         }
     }
@@ -161,7 +176,10 @@ mod tests {
 
     #[test]
     fn blocks_positions_and_junk() {
-        let text = format!("junk line\n\n{CERT}between\r\n{}", CERT.replace('\n', "\r\n"));
+        let text = format!(
+            "junk line\n\n{CERT}between\r\n{}",
+            CERT.replace('\n', "\r\n")
+        );
         let blocks = scan(&text);
         assert_eq!(blocks.len(), 2);
         assert_eq!(blocks[0].line, 3);
@@ -174,7 +192,8 @@ mod tests {
 
     #[test]
     fn trailing_whitespace_and_missing_final_newline() {
-        let blocks = scan("-----BEGIN CERTIFICATE-----  \nAAEC\nAwQ=   \n-----END CERTIFICATE-----");
+        let blocks =
+            scan("-----BEGIN CERTIFICATE-----  \nAAEC\nAwQ=   \n-----END CERTIFICATE-----");
         assert_eq!(blocks[0].der, Ok(vec![0, 1, 2, 3, 4]));
     }
 
@@ -184,7 +203,9 @@ mod tests {
         assert!(b[0].der.as_ref().unwrap_err().contains("END CERTIFICATE"));
         let b = scan("-----BEGIN CERTIFICATE-----\n!!!\n-----END CERTIFICATE-----\n");
         assert!(b[0].der.as_ref().unwrap_err().contains("base64"));
-        let b = scan("-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAEC\n-----END RSA PRIVATE KEY-----\n");
+        let b = scan(
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAEC\n-----END RSA PRIVATE KEY-----\n",
+        );
         assert!(b[0].has_headers);
         // A marker that is not at a line start is not a block (as for Go).
         assert!(scan("ca_key: -----BEGIN CERTIFICATE-----\nAAEC\n").is_empty());
@@ -202,10 +223,22 @@ mod tests {
     fn vault_template_mistakes_are_recognised() {
         assert_eq!(NotPem::classify(""), NotPem::Empty);
         assert_eq!(NotPem::classify("<no value>\n"), NotPem::NoValue);
-        assert_eq!(NotPem::classify("data: map[ca_key:-----BEGIN X]\nmetadata: map[version:1]\n"), NotPem::Kv2MapDump);
-        assert_eq!(NotPem::classify("ca_key: -----BEGIN RSA PRIVATE KEY-----\nMIIE\n"), NotPem::MapDump);
-        assert_eq!(NotPem::classify("{\"ca_key\":\"-----BEGIN X-----\\nAA\\n\"}\n"), NotPem::Json);
-        assert_eq!(NotPem::classify("  x -----BEGIN CERTIFICATE-----"), NotPem::MisplacedMarker);
+        assert_eq!(
+            NotPem::classify("data: map[ca_key:-----BEGIN X]\nmetadata: map[version:1]\n"),
+            NotPem::Kv2MapDump
+        );
+        assert_eq!(
+            NotPem::classify("ca_key: -----BEGIN RSA PRIVATE KEY-----\nMIIE\n"),
+            NotPem::MapDump
+        );
+        assert_eq!(
+            NotPem::classify("{\"ca_key\":\"-----BEGIN X-----\\nAA\\n\"}\n"),
+            NotPem::Json
+        );
+        assert_eq!(
+            NotPem::classify("  x -----BEGIN CERTIFICATE-----"),
+            NotPem::MisplacedMarker
+        );
         assert_eq!(NotPem::classify("hello"), NotPem::Other);
     }
 }

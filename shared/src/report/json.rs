@@ -16,14 +16,14 @@
 //!                                 "key_path": "pilot.podAnnotations.\"...\"" } } ] }
 //! ```
 
-use super::RenderInput;
 use crate::finding::Summary;
 use serde_json::json;
 
 pub const SCHEMA_VERSION: u32 = 1;
 
-pub fn render(input: &RenderInput<'_>) -> String {
-    let s = Summary::of(input.findings());
+/// `lint -o json`.
+pub fn render(report: &crate::Report) -> String {
+    let s = Summary::of(&report.findings);
     let doc = json!({
         "schema_version": SCHEMA_VERSION,
         "tool": { "name": "vault-istio", "version": crate::VERSION },
@@ -31,12 +31,36 @@ pub fn render(input: &RenderInput<'_>) -> String {
             "errors": s.errors,
             "warnings": s.warnings,
             "infos": s.infos,
-            "configurations": input.report.configuration_count(),
+            "configurations": report.configuration_count(),
         },
-        "configurations": input.report.configurations,
-        "findings": input.findings(),
+        "configurations": report.configurations,
+        "findings": report.findings,
     });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    pretty(&doc)
+}
+
+pub(crate) fn pretty(doc: &serde_json::Value) -> String {
+    let mut out = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
     out.push('\n');
     out
+}
+
+/// `verify -o json`: the same envelope as `lint`, with `bundles` (each chain from ca-cert
+/// upward) and, for several bundles, `trust` (shared roots, mutual trust).
+pub fn render_verify(report: &crate::verify::Report) -> String {
+    let s = Summary::of(&report.findings);
+    let doc = json!({
+        "schema_version": SCHEMA_VERSION,
+        "tool": { "name": "vault-istio", "version": crate::VERSION },
+        "summary": {
+            "errors": s.errors,
+            "warnings": s.warnings,
+            "infos": s.infos,
+            "bundles": report.bundles.len(),
+        },
+        "bundles": report.bundles,
+        "trust": report.trust,
+        "findings": report.findings,
+    });
+    pretty(&doc)
 }

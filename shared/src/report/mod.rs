@@ -6,17 +6,32 @@ pub mod sarif;
 pub mod text;
 
 use crate::finding::Finding;
-use crate::lint::Report;
+use crate::source::SourceFile;
 
-/// What every renderer needs besides the findings.
+/// What every renderer needs: the findings, the texts they point into (for snippets), and
+/// what was checked (for the summary line).
 pub struct RenderInput<'a> {
-    pub report: &'a Report,
-    /// Source texts by name, for snippets.
-    pub sources: &'a [crate::SourceFile],
+    pub findings: &'a [Finding],
+    pub sources: &'a [SourceFile],
+    /// How many things were checked and their noun, singular and plural.
+    pub checked: (usize, &'static str, &'static str),
 }
 
-impl RenderInput<'_> {
+impl<'a> RenderInput<'a> {
+    /// For a `lint` report.
+    pub fn lint(report: &'a crate::Report, sources: &'a [SourceFile]) -> Self {
+        RenderInput {
+            findings: &report.findings,
+            sources,
+            checked: (
+                report.configuration_count(),
+                "istiod configuration",
+                "istiod configurations",
+            ),
+        }
+    }
+
     pub fn findings(&self) -> &[Finding] {
-        &self.report.findings
+        self.findings
     }
 }

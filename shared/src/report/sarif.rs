@@ -1,7 +1,6 @@
 //! `-o sarif`: SARIF 2.1.0 as GitHub code scanning reads it. Every rule is listed in
 //! `tool.driver.rules` (from the registry), each result points at a file, line and column.
 
-use super::RenderInput;
 use crate::finding::{Location, Severity};
 use crate::rules::{RULES, RuleMeta};
 use serde_sarif::sarif;
@@ -114,10 +113,9 @@ fn region(location: &Location) -> (&str, sarif::Region) {
     }
 }
 
-pub fn render(input: &RenderInput<'_>) -> String {
+pub fn render(findings: &[crate::Finding]) -> String {
     let rules: Vec<_> = RULES.iter().map(|r| descriptor(&r.meta)).collect();
-    let results: Vec<_> = input
-        .findings()
+    let results: Vec<_> = findings
         .iter()
         .map(|f| {
             let (file, region) = region(&f.location);

@@ -63,7 +63,7 @@ pub fn render(input: &RenderInput<'_>, color: bool) -> String {
 pub fn summary_line(input: &RenderInput<'_>, color: bool) -> String {
     let p = Palette::new(color);
     let s = Summary::of(input.findings());
-    let n = input.report.configuration_count();
+    let (n, one, many) = input.checked;
     let plural =
         |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
     let counts = format!(
@@ -79,11 +79,7 @@ pub fn summary_line(input: &RenderInput<'_>, color: bool) -> String {
     } else {
         p.bold
     };
-    format!(
-        "{} in {}",
-        paint(style, &counts),
-        plural(n, "istiod configuration", "istiod configurations")
-    )
+    format!("{} in {}", paint(style, &counts), plural(n, one, many))
 }
 
 fn finding(out: &mut String, f: &Finding, input: &RenderInput<'_>, p: &Palette) {
@@ -114,18 +110,20 @@ fn finding(out: &mut String, f: &Finding, input: &RenderInput<'_>, p: &Palette) 
         ..
     } = &f.location
     {
-        let source = input
-            .sources
-            .iter()
-            .find(|s| s.name == *file)
-            .and_then(|s| s.line(*line));
-        if let Some(raw) = source {
+        let source = input.sources.iter().find(|s| s.name == *file);
+        if let Some((src, raw)) = source.and_then(|s| s.line(*line).map(|l| (s, l))) {
             let bar = paint(p.accent, "|");
-            if let std::borrow::Cow::Owned(safe) = crate::finding::redact(raw) {
-                // Key material was on this line: show it redacted, without a caret that
+            let redacted = crate::finding::redact(raw);
+            if src.in_pem_block(*line) || matches!(redacted, std::borrow::Cow::Owned(_)) {
+                // Key material may be on this line: never print it, and no caret that
                 // would point at the wrong column.
+                let shown = if src.in_pem_block(*line) {
+                    "[line inside a PEM block: not shown]".into()
+                } else {
+                    redacted
+                };
                 let _ = writeln!(out, "{pad} {bar}");
-                let _ = writeln!(out, "{} {bar} {safe}", paint(p.accent, &line.to_string()));
+                let _ = writeln!(out, "{} {bar} {shown}", paint(p.accent, &line.to_string()));
             } else {
                 snippet(
                     out,
@@ -191,4 +189,100 @@ fn snippet(
         "{pad} {bar} {caret_pad}{}",
         paint(sev, &"^".repeat(len as usize))
     );
+}
+
+/// `verify`'s chain overview: per bundle, ca-cert up to its root, then cross-cluster trust.
+pub fn render_chains(report: &crate::verify::Report, color: bool) -> String {
+    let p = Palette::new(color);
+    let mut out = String::new();
+    for b in &report.bundles {
+        let _ = writeln!(out, "{}", paint(p.bold, &b.label));
+        if b.chain.is_empty() {
+            let _ = writeln!(out, "  (no readable ca-cert.pem)");
+        }
+        for (i, c) in b.chain.iter().enumerate() {
+            let role = if i == 0 {
+                "ca-cert".to_string()
+            } else if i + 1 == b.chain.len() && b.anchored {
+                "root".to_string()
+            } else {
+                "issuer".to_string()
+            };
+            let indent = if i == 0 {
+                String::new()
+            } else {
+                format!("{}└─ ", "   ".repeat(i - 1))
+            };
+            let left = if c.days_left < 0 {
+                paint(p.error, &format!("expired {} days ago", -c.days_left))
+            } else {
+                format!("{} days left", c.days_left)
+            };
+            let _ = writeln!(
+                out,
+                "  {indent}{role}: {}  [{}, not after {}, {left}]  ({} #{})",
+                c.subject, c.key, c.not_after, c.file, c.block
+            );
+        }
+        if !b.chain.is_empty() && !b.anchored {
+            let _ = writeln!(
+                out,
+                "  {}",
+                paint(
+                    p.error,
+                    "✗ the chain does not reach a root in root-cert.pem"
+                )
+            );
+        }
+        match (&b.key, b.key_matches) {
+            (Some(k), Some(true)) => {
+                let _ = writeln!(out, "  key: {k}, matches ca-cert");
+            }
+            (Some(k), Some(false)) => {
+                let _ = writeln!(
+                    out,
+                    "  key: {k}, {}",
+                    paint(p.error, "does NOT match ca-cert")
+                );
+            }
+            (Some(k), None) => {
+                let _ = writeln!(out, "  key: {k}");
+            }
+            (None, _) => {
+                let _ = writeln!(out, "  key: not readable");
+            }
+        }
+        out.push('\n');
+    }
+    if let Some(t) = &report.trust {
+        let line = match (t.shared_roots.as_slice(), t.mutual) {
+            ([], _) => paint(
+                p.error,
+                &format!("✗ no root is shared by all {} bundles", t.bundles),
+            ),
+            (roots, true) => format!(
+                "✔ all {} bundles share the root {} and each CA is trusted by every other cluster",
+                t.bundles,
+                roots
+                    .iter()
+                    .map(|r| format!("`{r}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            (roots, false) => paint(
+                p.warning,
+                &format!(
+                    "all {} bundles hold the root {}, but not every CA chains to it",
+                    t.bundles,
+                    roots
+                        .iter()
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ),
+        };
+        let _ = writeln!(out, "trust: {line}\n");
+    }
+    out
 }

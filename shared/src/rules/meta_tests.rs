@@ -123,7 +123,13 @@ fn docs_have_every_heading_and_titles_follow_the_style() {
 
 #[test]
 fn each_rules_bad_example_fires_and_good_example_is_quiet() {
-    for rule in RULES.iter().copied() {
+    // Bundle and mesh rules document their examples as text; fixtures with generated
+    // certificates test them (shared/tests/bundle_rules.rs).
+    for rule in RULES
+        .iter()
+        .copied()
+        .filter(|r| matches!(r.check, super::Check::Istiod(_)))
+    {
         let (bad, good) = examples(rule);
         let fired = run_one(rule, &bad);
         assert!(

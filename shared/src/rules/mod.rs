@@ -8,6 +8,8 @@ use crate::model::{IstiodSpec, Place};
 
 pub mod vi1xx_injector;
 pub mod vi2xx_istiod;
+pub mod vi3xx_bundle;
+pub mod vi6xx_multicluster;
 
 /// Everything about a rule except its logic.
 #[derive(Debug)]
@@ -66,41 +68,79 @@ impl<'a> Target<'a> {
     }
 }
 
-pub type Check = fn(&Target<'_>, &mut Emitter<'_>);
+/// What a rule looks at, and its logic.
+#[derive(Clone, Copy)]
+pub enum Check {
+    /// One istiod configuration (values, IstioOperator, Deployment, Pod).
+    Istiod(fn(&Target<'_>, &mut Emitter<'_>)),
+    /// One cluster's CA bundle.
+    Bundle(fn(&crate::bundle::BundleTarget<'_>, &mut Emitter<'_>)),
+    /// Several clusters' bundles together.
+    Mesh(fn(&crate::bundle::MeshTarget<'_>, &mut Emitter<'_>)),
+}
 
 pub struct Rule {
     pub meta: RuleMeta,
     pub check: Check,
 }
 
-/// Collects one rule's findings, filling in code, name, severity and file.
+/// Collects one rule's findings, filling in code, name and severity.
 pub struct Emitter<'a> {
     meta: &'static RuleMeta,
-    spec: &'a IstiodSpec,
+    spec: Option<&'a IstiodSpec>,
     out: &'a mut Vec<Finding>,
 }
 
 impl<'a> Emitter<'a> {
-    pub fn new(meta: &'static RuleMeta, spec: &'a IstiodSpec, out: &'a mut Vec<Finding>) -> Self {
-        Emitter { meta, spec, out }
+    /// An emitter for findings inside one istiod configuration's file.
+    pub fn for_spec(
+        meta: &'static RuleMeta,
+        spec: &'a IstiodSpec,
+        out: &'a mut Vec<Finding>,
+    ) -> Self {
+        Emitter {
+            meta,
+            spec: Some(spec),
+            out,
+        }
     }
 
-    /// Records a finding at `place` and returns it for optional `help`/severity tweaks.
+    /// An emitter for findings that carry their own location.
+    pub fn new(meta: &'static RuleMeta, out: &'a mut Vec<Finding>) -> Self {
+        Emitter {
+            meta,
+            spec: None,
+            out,
+        }
+    }
+
+    /// Records a finding at `place` in the configuration's file.
     pub fn emit(&mut self, place: &Place, message: impl Into<String>) -> &mut Finding {
-        self.out.push(Finding {
-            code: self.meta.code,
-            name: self.meta.name,
-            severity: self.meta.severity,
-            message: crate::finding::redact(&message.into()).into_owned(),
-            location: Location::Yaml {
-                file: self.spec.file.clone(),
-                document: self.spec.document,
+        let (file, document) = self
+            .spec
+            .map_or((String::new(), 0), |s| (s.file.clone(), s.document));
+        self.emit_at(
+            Location::Yaml {
+                file,
+                document,
                 line: place.span.start.line,
                 column: place.span.start.column,
                 end_line: place.span.end.line,
                 end_column: place.span.end.column,
                 key_path: place.path.clone(),
             },
+            message,
+        )
+    }
+
+    /// Records a finding at `location` and returns it for optional `help`/severity tweaks.
+    pub fn emit_at(&mut self, location: Location, message: impl Into<String>) -> &mut Finding {
+        self.out.push(Finding {
+            code: self.meta.code,
+            name: self.meta.name,
+            severity: self.meta.severity,
+            message: crate::finding::redact(&message.into()).into_owned(),
+            location,
             help: None,
         });
         let last = self.out.len() - 1;
@@ -129,7 +169,7 @@ macro_rules! declare_rule {
         severity: $sev:ident,
         title: $title:literal,
         since: $since:literal,
-        check: $check:path $(,)?
+        $kind:ident: $check:path $(,)?
     ) => {
         pub static RULE: $crate::rules::Rule = $crate::rules::Rule {
             meta: $crate::rules::RuleMeta {
@@ -142,7 +182,7 @@ macro_rules! declare_rule {
                 file: file!(),
                 line: line!(),
             },
-            check: $check,
+            check: $crate::rules::Check::$kind($check),
         };
     };
 }
@@ -178,6 +218,28 @@ pub static RULES: &[&Rule] = &[
     &vi2xx_istiod::vi203_pre_populate_disabled::RULE,
     &vi2xx_istiod::vi204_target_container_excluded::RULE,
     &vi2xx_istiod::vi205_istiod_sidecar_injected::RULE,
+    &vi3xx_bundle::vi301_bundle_file_missing::RULE,
+    &vi3xx_bundle::vi302_pem_not_decodable::RULE,
+    &vi3xx_bundle::vi303_pem_type_wrong::RULE,
+    &vi3xx_bundle::vi304_key_unsupported::RULE,
+    &vi3xx_bundle::vi305_key_cert_mismatch::RULE,
+    &vi3xx_bundle::vi306_ca_cert_not_ca::RULE,
+    &vi3xx_bundle::vi307_ca_missing_key_cert_sign::RULE,
+    &vi3xx_bundle::vi308_eku_incompatible::RULE,
+    &vi3xx_bundle::vi309_unhandled_critical_extension::RULE,
+    &vi3xx_bundle::vi310_insecure_signature_algorithm::RULE,
+    &vi3xx_bundle::vi311_weak_key::RULE,
+    &vi3xx_bundle::vi312_signature_invalid::RULE,
+    &vi3xx_bundle::vi313_chain_incomplete::RULE,
+    &vi3xx_bundle::vi314_cert_chain_order::RULE,
+    &vi3xx_bundle::vi315_path_length_exceeded::RULE,
+    &vi3xx_bundle::vi316_root_not_self_signed::RULE,
+    &vi3xx_bundle::vi317_extra_roots::RULE,
+    &vi3xx_bundle::vi318_certificate_expired::RULE,
+    &vi3xx_bundle::vi319_certificate_expires_soon::RULE,
+    &vi3xx_bundle::vi320_ca_cert_extra_blocks::RULE,
+    &vi6xx_multicluster::vi601_cross_cluster_untrusted::RULE,
+    &vi6xx_multicluster::vi602_shared_intermediate_key::RULE,
 ];
 
 /// Codes that once existed and must never be reused, with the reason they went.
@@ -191,10 +253,13 @@ pub fn find(code_or_name: &str) -> Option<&'static Rule> {
         .find(|r| r.meta.code.eq_ignore_ascii_case(code_or_name) || r.meta.name == code_or_name)
 }
 
-/// Runs `rules` over one istiod configuration.
+/// Runs the istiod `rules` over one istiod configuration (other kinds are skipped).
 pub fn check_spec(spec: &IstiodSpec, rules: &[&'static Rule], out: &mut Vec<Finding>) {
     let target = Target::new(spec);
     for rule in rules {
+        let Check::Istiod(check) = rule.check else {
+            continue;
+        };
         if spec
             .ignored_codes
             .iter()
@@ -202,8 +267,7 @@ pub fn check_spec(spec: &IstiodSpec, rules: &[&'static Rule], out: &mut Vec<Find
         {
             continue;
         }
-        let mut emitter = Emitter::new(&rule.meta, spec, out);
-        (rule.check)(&target, &mut emitter);
+        check(&target, &mut Emitter::for_spec(&rule.meta, spec, out));
     }
 }
 

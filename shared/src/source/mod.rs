@@ -24,6 +24,25 @@ impl SourceFile {
         }
     }
 
+    /// True when 1-based `line` lies inside a PEM block (between a `-----BEGIN` line and
+    /// its `-----END`, or the end of the text): such a line may be key material and is
+    /// never shown.
+    pub fn in_pem_block(&self, line: u32) -> bool {
+        let mut inside = false;
+        for (i, l) in self.text.lines().enumerate() {
+            if l.contains("-----BEGIN") {
+                inside = true;
+            }
+            if u32::try_from(i + 1).is_ok_and(|n| n == line) {
+                return inside;
+            }
+            if l.contains("-----END") {
+                inside = false;
+            }
+        }
+        false
+    }
+
     /// The text of 1-based `line`, without its line ending.
     pub fn line(&self, line: u32) -> Option<&str> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;

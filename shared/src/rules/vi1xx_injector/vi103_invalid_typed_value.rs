@@ -38,7 +38,7 @@ declare_rule! {
     severity: Error,
     title: "annotation value the injector or agent cannot parse",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -37,7 +37,7 @@ declare_rule! {
     severity: Error,
     title: "annotation value is not a string as Kubernetes reads YAML",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -32,7 +32,7 @@ declare_rule! {
     severity: Error,
     title: "annotation key that the Kubernetes API server rejects",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -35,7 +35,7 @@ declare_rule! {
     severity: Warning,
     title: "unknown `vault.hashicorp.com` annotation (probably a typo)",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -31,7 +31,7 @@ declare_rule! {
     severity: Error,
     title: "`auth-path` is not of the form `auth/<mount>`",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

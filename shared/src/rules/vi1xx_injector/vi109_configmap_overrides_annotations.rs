@@ -32,7 +32,7 @@ declare_rule! {
     severity: Warning,
     title: "`agent-configmap` makes the secret and template annotations ignored",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -36,7 +36,7 @@ declare_rule! {
     severity: Error,
     title: "a PEM file is rendered with the injector's default template",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 pub(crate) fn is_pem_file(name: &str) -> bool {

@@ -39,7 +39,7 @@ declare_rule! {
     severity: Error,
     title: "agent template that does not parse or reads no secret",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -35,7 +35,7 @@ declare_rule! {
     severity: Warning,
     title: "secret annotation path differs from the path the template reads",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn norm(p: &str) -> &str {

@@ -38,7 +38,7 @@ declare_rule! {
     severity: Error,
     title: "template field shape does not match the KV version of its path",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 /// A path whose second segment is `data` reads like KV v2 (`<mount>/data/<path>`).

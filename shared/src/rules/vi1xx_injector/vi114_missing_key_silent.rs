@@ -34,7 +34,7 @@ declare_rule! {
     severity: Info,
     title: "a missing secret field would render `<no value>` silently",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

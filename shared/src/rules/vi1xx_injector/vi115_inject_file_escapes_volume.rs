@@ -33,7 +33,7 @@ declare_rule! {
     severity: Error,
     title: "`agent-inject-file` climbs out of the secret volume",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -40,7 +40,7 @@ declare_rule! {
     severity: Warning,
     title: "file mode istiod's user cannot read",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

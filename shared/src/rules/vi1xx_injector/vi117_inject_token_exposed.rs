@@ -31,7 +31,7 @@ declare_rule! {
     severity: Warning,
     title: "the agent writes its Vault token next to the CA files",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -34,7 +34,7 @@ declare_rule! {
     severity: Warning,
     title: "`ca-cert` is PEM text or a path nothing mounts",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -32,7 +32,7 @@ declare_rule! {
     severity: Error,
     title: "the Vault address has no scheme or host",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -32,7 +32,7 @@ declare_rule! {
     severity: Info,
     title: "a failing Vault login would hang the init container silently",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -48,7 +48,7 @@ declare_rule! {
     severity: Error,
     title: "the Vault annotations are on the Deployment, not its pod template",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -61,7 +61,7 @@ declare_rule! {
     severity: Error,
     title: "the agent would find no service-account token to log in with",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

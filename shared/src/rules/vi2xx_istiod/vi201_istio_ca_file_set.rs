@@ -43,7 +43,7 @@ declare_rule! {
     severity: Error,
     title: "the agent does not render all of istiod's CA files",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -37,7 +37,7 @@ declare_rule! {
     severity: Error,
     title: "`ROOT_CA_DIR` is missing or not where the CA files land",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

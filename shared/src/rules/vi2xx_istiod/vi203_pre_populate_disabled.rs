@@ -31,7 +31,7 @@ declare_rule! {
     severity: Error,
     title: "istiod would start before the CA files exist",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

@@ -31,7 +31,7 @@ declare_rule! {
     severity: Error,
     title: "`agent-inject-containers` leaves out istiod's `discovery` container",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

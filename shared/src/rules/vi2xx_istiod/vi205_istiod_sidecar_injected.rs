@@ -37,7 +37,7 @@ declare_rule! {
     severity: Warning,
     title: "istiod itself would get an Istio sidecar",
     since: "0.1.0",
-    check: check,
+    Istiod: check,
 }
 
 /// Istio's injector reads these (case-insensitively) as "inject".

@@ -1,0 +1,252 @@
+//! Istio CA bundles: the four PEM files istiod loads from `ROOT_CA_DIR`, read the way
+//! istiod (Go `crypto/x509`) and Envoy will read them, one cluster at a time and across
+//! clusters.
+
+pub mod chain;
+pub mod input;
+pub mod pem;
+pub mod x509;
+
+use crate::finding::Location;
+pub use input::{BundleInput, Member, VaultFields};
+use pem::{NotPem, PemBlock};
+use x509::{CertInfo, KeyError, PrivateKey};
+
+/// The four files, named as istiod names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FileKind {
+    CaKey,
+    CaCert,
+    CertChain,
+    RootCert,
+}
+
+impl FileKind {
+    pub const ALL: [FileKind; 4] = [
+        FileKind::CaKey,
+        FileKind::CaCert,
+        FileKind::CertChain,
+        FileKind::RootCert,
+    ];
+
+    pub fn file_name(self) -> &'static str {
+        match self {
+            FileKind::CaKey => "ca-key.pem",
+            FileKind::CaCert => "ca-cert.pem",
+            FileKind::CertChain => "cert-chain.pem",
+            FileKind::RootCert => "root-cert.pem",
+        }
+    }
+
+    pub fn from_file_name(name: &str) -> Option<FileKind> {
+        FileKind::ALL.into_iter().find(|k| k.file_name() == name)
+    }
+}
+
+/// Something found in a bundle member, with where it was.
+#[derive(Debug, Clone)]
+pub struct Located<T> {
+    pub kind: FileKind,
+    /// 0-based PEM block index within the member.
+    pub block: usize,
+    /// 1-based line of the block's BEGIN line within the member's text.
+    pub line: u32,
+    pub value: T,
+}
+
+/// One of the four members, as found (or not).
+#[derive(Debug, Clone)]
+pub struct MemberState {
+    pub kind: FileKind,
+    /// The file it was (or would have been) read from.
+    pub file: String,
+    /// The key inside a manifest or JSON, if embedded.
+    pub member: Option<String>,
+    pub present: bool,
+    pub blocks: Vec<PemBlock>,
+    /// Set when the member is present but holds no PEM block: what it holds instead.
+    pub not_pem: Option<NotPem>,
+}
+
+/// One cluster's CA bundle, parsed.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    pub label: String,
+    pub origin: String,
+    pub embedded: bool,
+    /// Always the four members, in `FileKind::ALL` order.
+    pub members: Vec<MemberState>,
+    /// The first block of `ca-key.pem` (istiod reads only that one).
+    pub key: Option<Located<Result<PrivateKey, KeyError>>>,
+    /// Every certificate of `ca-cert.pem`, `cert-chain.pem` and `root-cert.pem`.
+    pub certs: Vec<Located<CertInfo>>,
+    /// `CERTIFICATE` blocks that do not parse as X.509.
+    pub cert_errors: Vec<Located<String>>,
+}
+
+impl Bundle {
+    pub fn load(input: &BundleInput) -> Bundle {
+        let mut members = Vec::new();
+        let mut key = None;
+        let mut certs = Vec::new();
+        let mut cert_errors = Vec::new();
+        for kind in FileKind::ALL {
+            let found = input.members.iter().find(|m| m.kind == kind);
+            let Some(m) = found else {
+                members.push(MemberState {
+                    kind,
+                    file: if input.embedded {
+                        input.origin.clone()
+                    } else {
+                        format!(
+                            "{}/{}",
+                            input.origin.trim_end_matches('/'),
+                            kind.file_name()
+                        )
+                    },
+                    member: input.embedded.then(|| kind.file_name().to_string()),
+                    present: false,
+                    blocks: Vec::new(),
+                    not_pem: None,
+                });
+                continue;
+            };
+            let blocks = pem::scan(&m.text);
+            let not_pem = blocks.is_empty().then(|| NotPem::classify(&m.text));
+            for b in &blocks {
+                let Ok(der) = &b.der else { continue };
+                match kind {
+                    FileKind::CaKey if b.index == 0 => {
+                        let parsed = if b.has_headers {
+                            Err(KeyError::Encrypted)
+                        } else {
+                            x509::parse_private_key(&b.label, der)
+                        };
+                        key = Some(Located {
+                            kind,
+                            block: b.index,
+                            line: b.line,
+                            value: parsed,
+                        });
+                    }
+                    FileKind::CaKey => {}
+                    _ if b.label == "CERTIFICATE" => match x509::parse_certificate(der) {
+                        Ok(c) => certs.push(Located {
+                            kind,
+                            block: b.index,
+                            line: b.line,
+                            value: c,
+                        }),
+                        Err(e) => cert_errors.push(Located {
+                            kind,
+                            block: b.index,
+                            line: b.line,
+                            value: e,
+                        }),
+                    },
+                    _ => {}
+                }
+            }
+            members.push(MemberState {
+                kind,
+                file: m.file.clone(),
+                member: m.member.clone(),
+                present: true,
+                blocks,
+                not_pem,
+            });
+        }
+        Bundle {
+            label: input.label.clone(),
+            origin: input.origin.clone(),
+            embedded: input.embedded,
+            members,
+            key,
+            certs,
+            cert_errors,
+        }
+    }
+
+    pub fn member(&self, kind: FileKind) -> &MemberState {
+        // `members` always holds the four kinds in order.
+        &self.members[FileKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)]
+    }
+
+    pub fn certs_of(&self, kind: FileKind) -> impl Iterator<Item = &Located<CertInfo>> {
+        self.certs.iter().filter(move |c| c.kind == kind)
+    }
+
+    /// istiod's signing certificate: the first block of `ca-cert.pem`, if it parsed.
+    pub fn ca_cert(&self) -> Option<&Located<CertInfo>> {
+        self.certs_of(FileKind::CaCert)
+            .next()
+            .filter(|c| c.block == 0)
+    }
+
+    /// Where to point a finding about `kind` (and a block of it).
+    pub fn location(&self, kind: FileKind, block: Option<(usize, u32)>) -> Location {
+        let m = self.member(kind);
+        Location::Pem {
+            file: m.file.clone(),
+            member: m.member.clone(),
+            block: block.map(|(b, _)| b),
+            line: if self.embedded {
+                None
+            } else {
+                block.map(|(_, l)| l)
+            },
+        }
+    }
+
+    /// `location` for something found in a block.
+    pub fn at<T>(&self, item: &Located<T>) -> Location {
+        self.location(item.kind, Some((item.block, item.line)))
+    }
+}
+
+/// What a bundle rule is given.
+pub struct BundleTarget<'a> {
+    pub bundle: &'a Bundle,
+    /// Unix seconds the validity checks use (the caller's clock; the engine has none).
+    pub now: i64,
+    /// The warning window before expiry, in seconds.
+    pub expires_within: i64,
+    /// ca-cert's chain to a root, as Go builds it (None without a ca-cert).
+    pub chain: Option<chain::Chain>,
+}
+
+impl<'a> BundleTarget<'a> {
+    pub fn new(bundle: &'a Bundle, now: i64, expires_within: i64) -> Self {
+        BundleTarget {
+            bundle,
+            now,
+            expires_within,
+            chain: chain::build_for_bundle(bundle),
+        }
+    }
+
+    /// The certificates of the chain, from ca-cert upward, when it reached a root.
+    pub fn anchored_path(&self) -> Option<Vec<&'a Located<CertInfo>>> {
+        match &self.chain {
+            Some(chain::Chain {
+                path,
+                end: chain::End::Anchored,
+            }) => Some(path.iter().map(|i| &self.bundle.certs[*i]).collect()),
+            _ => None,
+        }
+    }
+
+    /// Every certificate the chain walked, anchored or not.
+    pub fn walked_path(&self) -> Vec<&'a Located<CertInfo>> {
+        self.chain
+            .as_ref()
+            .map(|c| c.path.iter().map(|i| &self.bundle.certs[*i]).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// What a cross-cluster rule is given.
+pub struct MeshTarget<'a> {
+    pub bundles: &'a [Bundle],
+}

@@ -1,0 +1,73 @@
+use crate::bundle::BundleTarget;
+use crate::bundle::chain::End;
+use crate::rules::{Emitter, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Follows `ca-cert.pem` upward through `cert-chain.pem` to `root-cert.pem` the way Go
+    /// does (issuer names compared byte for byte) and reports where the chain stops.
+    ///
+    /// ## Why it breaks
+    /// istiod verifies this chain at start and stops with "x509: certificate signed by
+    /// unknown authority" when it cannot reach a root: a middle intermediate missing from
+    /// `cert-chain.pem` (multi-level PKI), the wrong root, or a name that reads the same
+    /// but is encoded differently (PrintableString vs UTF8String), which OpenSSL accepts
+    /// and Go does not.
+    ///
+    /// ## How to fix
+    /// Put every CA between `ca-cert` and the root into `cert-chain.pem`, the root into
+    /// `root-cert.pem`, and issue with byte-identical names.
+    ///
+    /// ## Example
+    /// ```text
+    /// root → corp-intermediate → cluster-intermediate; cert-chain.pem lacks corp-intermediate
+    /// ```
+    ///
+    /// Use instead:
+    /// ```text
+    /// cert-chain.pem: cluster-intermediate, corp-intermediate, root
+    /// ```
+    code: "VI313",
+    name: "chain-incomplete",
+    severity: Error,
+    title: "`ca-cert.pem` does not chain to a root in `root-cert.pem`",
+    since: "0.1.0",
+    Bundle: check,
+}
+
+fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
+    let Some(chain) = &t.chain else { return };
+    let Some(last) = chain.path.last().and_then(|&i| t.bundle.certs.get(i)) else {
+        return;
+    };
+    match &chain.end {
+        End::IssuerNotFound { similar } => {
+            let f = out.emit_at(
+                t.bundle.at(last),
+                format!(
+                    "`{}` is issued by `{}`, which is in neither cert-chain.pem nor root-cert.pem: istiod fails with \"certificate signed by unknown authority\"",
+                    last.value.subject, last.value.issuer
+                ),
+            );
+            match similar.and_then(|i| t.bundle.certs.get(i)) {
+                Some(s) => {
+                    f.help(format!(
+                        "{} PEM block {} has that name as text, but encoded differently; Go compares the DER bytes, so reissue with an identical name",
+                        s.kind.file_name(),
+                        s.block + 1
+                    ));
+                }
+                None => {
+                    f.help("add the issuing CA to cert-chain.pem (intermediates) or root-cert.pem (the root)");
+                }
+            }
+        }
+        End::TooDeep => {
+            out.emit_at(
+                t.bundle.at(last),
+                "the chain from `ca-cert.pem` is longer than 10 certificates or loops; Go gives up",
+            );
+        }
+        End::Anchored | End::BadSignature { .. } => {}
+    }
+}
