@@ -7,12 +7,24 @@ use vault_istio::{Finding, Severity, Summary};
 
 /// Colour only when asked, or on a terminal without `NO_COLOR`.
 pub fn use_color(choice: ColorChoice, stream_is_tty: bool) -> bool {
+    decide_color(
+        choice,
+        stream_is_tty,
+        std::env::var_os("NO_COLOR").as_deref(),
+    )
+}
+
+/// `NO_COLOR` set to anything non-empty turns colour off (no-color.org); `--color`
+/// overrides both it and the terminal check.
+fn decide_color(
+    choice: ColorChoice,
+    stream_is_tty: bool,
+    no_color: Option<&std::ffi::OsStr>,
+) -> bool {
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => {
-            stream_is_tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
+        ColorChoice::Auto => stream_is_tty && no_color.is_none_or(|v| v.is_empty()),
     }
 }
 
@@ -41,13 +53,15 @@ pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
-/// Writes `text` to stdout in one go.
+/// Writes `text` to stdout in one go. A reader that went away (`| head`) is not an
+/// error: the exit code still reports the findings.
 pub fn stdout(text: &str) -> anyhow::Result<()> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes())?;
-    out.flush()?;
-    Ok(())
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
 }
 
 /// Every `--ignore` names a rule; says which does not, if one does not.
@@ -82,5 +96,30 @@ pub fn exit_code(findings: &[Finding], args: &ReportArgs, could_not_run: bool) -
         exit::FINDINGS
     } else {
         exit::OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decide_color;
+    use crate::cli::ColorChoice;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_decision() {
+        assert!(decide_color(ColorChoice::Auto, true, None));
+        assert!(decide_color(ColorChoice::Auto, true, Some(OsStr::new(""))));
+        assert!(!decide_color(
+            ColorChoice::Auto,
+            true,
+            Some(OsStr::new("1"))
+        ));
+        assert!(!decide_color(ColorChoice::Auto, false, None));
+        assert!(decide_color(
+            ColorChoice::Always,
+            false,
+            Some(OsStr::new("1"))
+        ));
+        assert!(!decide_color(ColorChoice::Never, true, None));
     }
 }

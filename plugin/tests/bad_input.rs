@@ -141,3 +141,13 @@ fn deep_nesting() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains(&f));
 }
+
+#[test]
+fn large_scalar_repeated_by_aliases() {
+    // 4 MiB of text, 200 aliases: 800 MiB if expanded.
+    let dir = scratch("scalar-bomb");
+    let big = "x".repeat(4 << 20);
+    let text = format!("a: &a \"{big}\"\nb: [{}]\n", vec!["*a"; 200].join(","));
+    let f = write(&dir, "bomb.yaml", text.as_bytes());
+    assert_could_not_run(&run(&["lint", &f]), &f, "alias bomb");
+}

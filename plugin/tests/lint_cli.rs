@@ -236,3 +236,18 @@ fn json_output_previews_the_files_the_agent_renders() {
     );
     assert_eq!(files[0]["exact"], true);
 }
+
+#[test]
+fn gateway_values_beside_istiod_values_are_not_linted_as_istiod() {
+    let dir = scratch("values-dir");
+    std::fs::copy(root().join(ARTICLE_1), dir.join("istiod.yaml")).unwrap();
+    std::fs::write(
+        dir.join("gateway.yaml"),
+        "revision: \"\"\npodAnnotations:\n  prometheus.io/port: \"15020\"\nenv: {}\nservice:\n  type: LoadBalancer\n",
+    )
+    .unwrap();
+    let r = run(&["lint", "-o", "json", dir.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["summary"]["configurations"], 1);
+}

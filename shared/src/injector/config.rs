@@ -151,6 +151,15 @@ impl<'a> InjectorConfig<'a> {
     }
 }
 
+/// A path with a `data` segment after the mount's first segment reads like a KV v2 read
+/// (`<mount>/data/<path>`, also for multi-segment mounts such as `platform/istio/data/ca`).
+pub fn looks_kv2(path: &str) -> bool {
+    path.trim_matches('/')
+        .split('/')
+        .skip(1)
+        .any(|seg| seg == "data")
+}
+
 /// Go's `filepath.Join`: join, then clean (`.`/`..` resolved lexically, slashes collapsed).
 pub fn join_clean(base: &str, rel: &str) -> String {
     clean(&format!("{base}/{rel}"))
@@ -299,7 +308,7 @@ impl SecretFile<'_> {
 /// Stands in for Vault: a field of a KV v2-looking path read as `.Data.<k>` is missing
 /// (the agent prints `<no value>`); anything else becomes `<k from path>`.
 fn placeholder(path: &str, chain: &[String]) -> template::Lookup {
-    let kv2 = path.trim_matches('/').split('/').nth(1) == Some("data");
+    let kv2 = looks_kv2(path);
     match chain {
         [data, key] if data == "Data" && kv2 && key != "data" && key != "metadata" => {
             template::Lookup::MissingKey

@@ -29,7 +29,7 @@ impl SourceFile {
     /// never shown.
     pub fn in_pem_block(&self, line: u32) -> bool {
         let mut inside = false;
-        for (i, l) in self.text.lines().enumerate() {
+        for (i, l) in self.lines().enumerate() {
             if l.contains("-----BEGIN") {
                 inside = true;
             }
@@ -43,9 +43,52 @@ impl SourceFile {
         false
     }
 
-    /// The text of 1-based `line`, without its line ending.
+    /// The text of 1-based `line`, without its line ending. Lines end at `\n`, `\r\n` or
+    /// a lone `\r`, as the YAML parser counts them.
     pub fn line(&self, line: u32) -> Option<&str> {
         let idx = usize::try_from(line).ok()?.checked_sub(1)?;
-        self.text.lines().nth(idx)
+        self.lines().nth(idx)
+    }
+
+    fn lines(&self) -> impl Iterator<Item = &str> {
+        let mut rest = self.text.as_str();
+        std::iter::from_fn(move || {
+            if rest.is_empty() {
+                return None;
+            }
+            let end = rest.find(['\n', '\r']).unwrap_or(rest.len());
+            let line = &rest[..end];
+            let skip = if rest[end..].starts_with("\r\n") {
+                2
+            } else {
+                usize::from(end < rest.len())
+            };
+            rest = &rest[end + skip..];
+            Some(line)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SourceFile;
+
+    #[test]
+    fn lines_end_at_lf_crlf_or_cr() {
+        let s = SourceFile::new("t", "a\nb\r\nc\rd");
+        assert_eq!(s.line(1), Some("a"));
+        assert_eq!(s.line(2), Some("b"));
+        assert_eq!(s.line(3), Some("c"));
+        assert_eq!(s.line(4), Some("d"));
+        assert_eq!(s.line(5), None);
+        assert_eq!(s.line(0), None);
+    }
+
+    #[test]
+    fn pem_block_lines() {
+        let s = SourceFile::new("t", "x\n-----BEGIN K-----\nAAAA\n-----END K-----\ny\n");
+        assert!(!s.in_pem_block(1));
+        assert!(s.in_pem_block(2) && s.in_pem_block(3) && s.in_pem_block(4));
+        assert!(!s.in_pem_block(5));
     }
 }

@@ -22,8 +22,15 @@ pub fn recognize(file: &str, docs: &[Document]) -> Inventory {
 }
 
 fn visit(file: &str, document: usize, root: &Node, inv: &mut Inventory) {
-    if root.as_mapping().is_none() {
-        return;
+    match root {
+        Node::Mapping(..) => {}
+        Node::Sequence(..) => return inv.other_kinds.push("a YAML list, not a mapping".into()),
+        Node::Scalar(..) if root.is_null() => return,
+        Node::Scalar(..) => {
+            return inv
+                .other_kinds
+                .push("a lone YAML scalar, not a mapping".into());
+        }
     }
     match root.get("kind").and_then(Node::as_str) {
         Some("List") | Some("DeploymentList") | Some("PodList") => {
@@ -39,7 +46,10 @@ fn visit(file: &str, document: usize, root: &Node, inv: &mut Inventory) {
             Some(spec) => inv.specs.push(spec),
             None => inv.other_kinds.push("Pod (not istiod)".into()),
         },
-        Some("IstioOperator") => inv.specs.push(istio_operator(file, document, root)),
+        Some("IstioOperator") if installs_istiod(root) => {
+            inv.specs.push(istio_operator(file, document, root))
+        }
+        Some("IstioOperator") => inv.other_kinds.push("IstioOperator without istiod".into()),
         Some(kind) => inv.other_kinds.push(kind.to_string()),
         None => match helm_values(file, document, root) {
             Some(spec) => inv.specs.push(spec),
@@ -166,8 +176,9 @@ fn ignored_codes(annotations: &[&Annotation]) -> Vec<String> {
 }
 
 /// Keys that only the istiod chart's values have at the top level.
-const ISTIOD_VALUES_MARKERS: &[&str] =
-    &["pilot", "meshConfig", "global", "revision", "istiodRemote"];
+/// Top-level keys only the istiod chart's values have (`global`, `revision`,
+/// `podAnnotations` and `env` are shared with the gateway chart and many others).
+const ISTIOD_VALUES_MARKERS: &[&str] = &["pilot", "meshConfig", "istiodRemote"];
 
 fn helm_values(file: &str, document: usize, root: &Node) -> Option<IstiodSpec> {
     let legacy_ann = root.path(&["pilot", "podAnnotations"]);
@@ -182,9 +193,7 @@ fn helm_values(file: &str, document: usize, root: &Node) -> Option<IstiodSpec> {
         })
     }) || top_env.and_then(|e| e.get("ROOT_CA_DIR")).is_some();
     let has_marker = ISTIOD_VALUES_MARKERS.iter().any(|k| root.get(k).is_some());
-    if !has_pilot
-        && !((top_ann.is_some() || top_env.is_some()) && (top_mentions_vault || has_marker))
-    {
+    if !has_pilot && !top_mentions_vault && !has_marker {
         return None;
     }
     let legacy = legacy_ann.is_some() || legacy_env.is_some();
@@ -228,6 +237,22 @@ fn helm_values(file: &str, document: usize, root: &Node) -> Option<IstiodSpec> {
         token: None,
         ignored_codes: ignored,
     })
+}
+
+/// An IstioOperator installs istiod unless `components.pilot.enabled` is false, or its
+/// profile is `empty`/`remote` and it does not enable pilot itself (gateway-only operators).
+fn installs_istiod(root: &Node) -> bool {
+    let enabled = root
+        .path(&["spec", "components", "pilot", "enabled"])
+        .and_then(Node::as_scalar)
+        .map(super::scalar::resolve_k8s);
+    match enabled {
+        Some(super::scalar::Resolved::Bool(b)) => b,
+        _ => !matches!(
+            root.path(&["spec", "profile"]).and_then(Node::as_str),
+            Some("empty") | Some("remote")
+        ),
+    }
 }
 
 fn istio_operator(file: &str, document: usize, root: &Node) -> IstiodSpec {
@@ -506,6 +531,26 @@ mod tests {
     fn unrelated_values_are_not_istiod() {
         assert!(specs("replicaCount: 2\nimage: nginx\n").is_empty());
         assert!(specs("podAnnotations:\n  foo: bar\n").is_empty());
+        // The Istio gateway chart's values, and a generic chart with `global`.
+        assert!(specs("revision: \"\"\npodAnnotations:\n  prometheus.io/port: \"15020\"\nenv: {}\nservice:\n  type: LoadBalancer\n").is_empty());
+        assert!(specs("global: {imageRegistry: \"\"}\npodAnnotations: {}\nenv: {}\n").is_empty());
+        // But 1.24+ istiod values are recognised by meshConfig or the Vault wiring.
+        assert_eq!(
+            specs("meshConfig: {trustDomain: cluster.local}\npodAnnotations: {}\n").len(),
+            1
+        );
+        assert_eq!(specs("env:\n  ROOT_CA_DIR: /vault/secrets\n").len(), 1);
+    }
+
+    #[test]
+    fn gateway_only_istio_operators_are_not_istiod() {
+        let gw = "kind: IstioOperator\nspec:\n  profile: empty\n  components:\n    ingressGateways:\n    - name: istio-ingressgateway\n      enabled: true\n";
+        assert!(specs(gw).is_empty());
+        let off = "kind: IstioOperator\nspec:\n  components:\n    pilot:\n      enabled: false\n";
+        assert!(specs(off).is_empty());
+        let on = "kind: IstioOperator\nspec:\n  profile: empty\n  components:\n    pilot:\n      enabled: true\n";
+        assert_eq!(specs(on).len(), 1);
+        assert_eq!(specs("kind: IstioOperator\nspec: {}\n").len(), 1);
     }
 
     #[test]

@@ -41,6 +41,8 @@ pub fn resolve_k8s(s: &Scalar) -> Resolved {
         Some("int") => return Resolved::Int(int_11(&s.value).unwrap_or(0)),
         Some("float") => return Resolved::Float,
         Some("null") => return Resolved::Null,
+        // Any other tag (`!custom`, `!`): go-yaml v2 keeps the text as a string.
+        _ if s.tag.is_some() => return Resolved::Str,
         _ => {}
     }
     if s.style != Style::Plain {

@@ -142,6 +142,9 @@ pub struct Limits {
     pub max_depth: usize,
     /// Maximum number of nodes that aliases may add on top of the nodes written out.
     pub max_alias_nodes: usize,
+    /// Maximum number of scalar bytes that aliases may add (a large anchored string
+    /// repeated by aliases is a bomb too).
+    pub max_alias_bytes: usize,
 }
 
 impl Default for Limits {
@@ -149,9 +152,28 @@ impl Default for Limits {
         Limits {
             max_depth: 256,
             max_alias_nodes: 100_000,
+            max_alias_bytes: 32 << 20,
         }
     }
 }
+
+/// How much a node costs to copy: nodes and scalar bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Weight {
+    nodes: usize,
+    bytes: usize,
+}
+
+impl Weight {
+    fn add(self, other: Weight) -> Weight {
+        Weight {
+            nodes: self.nodes.saturating_add(other.nodes),
+            bytes: self.bytes.saturating_add(other.bytes),
+        }
+    }
+}
+
+const ONE_NODE: Weight = Weight { nodes: 1, bytes: 0 };
 
 enum Frame {
     Mapping {
@@ -159,13 +181,13 @@ enum Frame {
         pending_key: Option<Node>,
         start: Pos,
         anchor: usize,
-        size: usize,
+        size: Weight,
     },
     Sequence {
         items: Vec<Node>,
         start: Pos,
         anchor: usize,
-        size: usize,
+        size: Weight,
     },
 }
 
@@ -201,11 +223,11 @@ pub fn parse(text: &str) -> Result<Vec<Document>, YamlError> {
 pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
     let mut docs = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
-    // anchor id -> (node, size in nodes)
-    let mut anchors: std::collections::HashMap<usize, (Node, usize)> = Default::default();
-    let mut alias_nodes = 0usize;
+    // anchor id -> (node, its weight)
+    let mut anchors: std::collections::HashMap<usize, (Node, Weight)> = Default::default();
+    let mut aliased = Weight::default();
     let mut doc_index = 0usize;
-    let mut root: Option<(Node, usize)> = None;
+    let mut root: Option<(Node, Weight)> = None;
 
     for item in Parser::new_from_str(text) {
         let (event, pspan) = item.map_err(|e| {
@@ -223,7 +245,7 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
             message,
         };
         // A finished node (with its size) to attach to the parent, if any.
-        let finished: Option<(Node, usize, usize)> = match event {
+        let finished: Option<(Node, Weight, usize)> = match event {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => None,
             Event::DocumentStart(_) => {
                 root = None;
@@ -269,6 +291,10 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                     let width = u32::try_from(value.chars().count() + quotes).unwrap_or(0);
                     here.end.column = here.end.column.min(here.start.column.saturating_add(width));
                 }
+                let weight = Weight {
+                    nodes: 1,
+                    bytes: value.len(),
+                };
                 let node = Node::Scalar(
                     Scalar {
                         value: value.into_owned(),
@@ -278,17 +304,23 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                     },
                     here,
                 );
-                Some((node, 1, anchor))
+                Some((node, weight, anchor))
             }
             Event::Alias(id) => {
                 let Some((node, size)) = anchors.get(&id) else {
                     return Err(err("alias refers to an unknown anchor".into()));
                 };
-                alias_nodes = alias_nodes.saturating_add(*size);
-                if alias_nodes > limits.max_alias_nodes {
+                aliased = aliased.add(*size);
+                if aliased.nodes > limits.max_alias_nodes {
                     return Err(err(format!(
                         "aliases expand to more than {} nodes; refusing a possible alias bomb",
                         limits.max_alias_nodes
+                    )));
+                }
+                if aliased.bytes > limits.max_alias_bytes {
+                    return Err(err(format!(
+                        "aliases expand to more than {} bytes of text; refusing a possible alias bomb",
+                        limits.max_alias_bytes
                     )));
                 }
                 Some((node.clone(), *size, 0))
@@ -307,14 +339,14 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                         pending_key: None,
                         start,
                         anchor,
-                        size: 1,
+                        size: ONE_NODE,
                     }
                 } else {
                     Frame::Sequence {
                         items: Vec::new(),
                         start,
                         anchor,
-                        size: 1,
+                        size: ONE_NODE,
                     }
                 });
                 None
@@ -328,6 +360,7 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                     ..
                 }) => {
                     let end = here.end;
+                    let entries = merge_keys(entries);
                     Some((Node::Mapping(entries, Span { start, end }), size, anchor))
                 }
                 Some(Frame::Sequence {
@@ -354,7 +387,7 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                 items, size: total, ..
             }) => {
                 items.push(node);
-                *total = total.saturating_add(size);
+                *total = total.add(size);
             }
             Some(Frame::Mapping {
                 entries,
@@ -362,7 +395,7 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                 size: total,
                 ..
             }) => {
-                *total = total.saturating_add(size);
+                *total = total.add(size);
                 match pending_key.take() {
                     None => *pending_key = Some(node),
                     Some(key) => entries.push((key, node)),
@@ -371,6 +404,46 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
         }
     }
     Ok(docs)
+}
+
+/// Applies YAML merge keys (`<<: *anchor` or `<<: [*a, *b]`), as go-yaml v2 does for
+/// Kubernetes and Helm: the merged mappings' entries are added unless the mapping itself
+/// sets the key, and earlier mappings in a list win over later ones.
+fn merge_keys(entries: Vec<(Node, Node)>) -> Vec<(Node, Node)> {
+    let is_merge =
+        |k: &Node| matches!(k, Node::Scalar(s, _) if s.value == "<<" && s.style == Style::Plain);
+    if !entries.iter().any(|(k, _)| is_merge(k)) {
+        return entries;
+    }
+    let (merges, mut own): (Vec<_>, Vec<_>) = entries.into_iter().partition(|(k, _)| is_merge(k));
+    let mut sources: Vec<Node> = Vec::new();
+    for (key, value) in merges {
+        match value {
+            Node::Mapping(..) => sources.push(value),
+            Node::Sequence(items, _) => {
+                sources.extend(items.into_iter().filter(|i| i.as_mapping().is_some()))
+            }
+            // Not mergeable: keep the entry, so the mistake stays visible.
+            other => own.push((key, other)),
+        }
+    }
+    let mut merged: Vec<(Node, Node)> = Vec::new();
+    for source in sources {
+        let Node::Mapping(items, _) = source else {
+            continue;
+        };
+        for (k, v) in items {
+            let taken = |list: &[(Node, Node)]| {
+                list.iter()
+                    .any(|(o, _)| o.as_str().is_some() && o.as_str() == k.as_str())
+            };
+            if !taken(&own) && !taken(&merged) {
+                merged.push((k, v));
+            }
+        }
+    }
+    merged.extend(own);
+    merged
 }
 
 /// Renders a key path the way `kubectl explain`/yq users read it:
@@ -438,6 +511,28 @@ mod tests {
         let err = parse(&bomb).unwrap_err();
         assert!(err.message.contains("alias bomb"), "{err}");
         assert!(err.line > 1);
+    }
+
+    #[test]
+    fn merge_keys_are_applied_and_explicit_keys_win() {
+        let docs =
+            parse("base: &b {a: 1, b: 2}\nother: &o {c: 3}\nm:\n  <<: [*b, *o]\n  b: 9\n").unwrap();
+        let m = docs[0].root.get("m").unwrap();
+        assert_eq!(m.get("a").unwrap().as_str(), Some("1"));
+        assert_eq!(m.get("b").unwrap().as_str(), Some("9"));
+        assert_eq!(m.get("c").unwrap().as_str(), Some("3"));
+        assert!(m.get("<<").is_none());
+        // A quoted "<<" is an ordinary key.
+        let docs = parse("m:\n  \"<<\": x\n").unwrap();
+        assert_eq!(docs[0].root.path(&["m", "<<"]).unwrap().as_str(), Some("x"));
+    }
+
+    #[test]
+    fn a_large_scalar_repeated_by_aliases_is_refused() {
+        let big = "x".repeat(1 << 20);
+        let text = format!("a: &a \"{big}\"\nb: [{}]\n", vec!["*a"; 64].join(","));
+        let err = parse(&text).unwrap_err();
+        assert!(err.message.contains("bytes of text"), "{err}");
     }
 
     #[test]

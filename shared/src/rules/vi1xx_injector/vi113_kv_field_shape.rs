@@ -1,4 +1,5 @@
 use crate::finding::Severity;
+use crate::injector::config::looks_kv2;
 use crate::rules::{Emitter, Target, declare_rule};
 
 declare_rule! {
@@ -39,11 +40,6 @@ declare_rule! {
     title: "template field shape does not match the KV version of its path",
     since: "0.1.0",
     Istiod: check,
-}
-
-/// A path whose second segment is `data` reads like KV v2 (`<mount>/data/<path>`).
-pub(crate) fn looks_kv2(path: &str) -> bool {
-    path.trim_matches('/').split('/').nth(1) == Some("data")
 }
 
 fn check(t: &Target<'_>, out: &mut Emitter<'_>) {

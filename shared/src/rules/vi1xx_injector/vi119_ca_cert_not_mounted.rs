@@ -56,7 +56,11 @@ fn check(t: &Target<'_>, out: &mut Emitter<'_>) {
             .and_then(|a| a.text())
             .is_some_and(|v| !v.trim().is_empty())
     };
-    let mounted = (v.starts_with("/vault/tls/") && set("tls-secret"))
+    // The injector mounts the service-account token volume into the agent at the same
+    // path, so the cluster CA there (ca.crt) is always readable.
+    let mounted = v.starts_with("/var/run/secrets/kubernetes.io/serviceaccount/")
+        || v.starts_with("/var/run/secrets/vault.hashicorp.com/serviceaccount/")
+        || (v.starts_with("/vault/tls/") && set("tls-secret"))
         || (v.starts_with("/vault/custom/") && set("agent-extra-secret"))
         || set("agent-copy-volume-mounts");
     if !mounted {
