@@ -55,15 +55,22 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<u8> {
     }
     for (dir, members) in std::mem::take(&mut found.loose) {
         found.bundles.push(BundleInput {
-            label: dir.clone(),
+            label: format!("{dir} (named files)"),
             origin: dir,
             embedded: false,
+            named_files: true,
             members,
         });
     }
     let mut could_not_run = false;
     for e in &found.errors {
-        output::error(&format!("{}: {}", e.file, e.message));
+        // `file:line:col: ...` for positioned errors, `file: ...` otherwise.
+        let sep = if e.message.starts_with(|c: char| c.is_ascii_digit()) {
+            ":"
+        } else {
+            ": "
+        };
+        output::error(&format!("{}{sep}{}", e.file, e.message));
         could_not_run = true;
     }
     if found.bundles.is_empty() {
@@ -248,6 +255,7 @@ impl Found {
             label: dir.to_string(),
             origin: dir.to_string(),
             embedded: false,
+            named_files: false,
             members,
         });
     }
@@ -257,6 +265,11 @@ impl Found {
 fn strip_name(message: &str, name: &str) -> String {
     message
         .strip_prefix(name)
-        .map(|rest| rest.trim_start_matches(':').trim_start().to_string())
+        .map(|rest| {
+            rest.strip_prefix(':')
+                .unwrap_or(rest)
+                .trim_start()
+                .to_string()
+        })
         .unwrap_or_else(|| message.to_string())
 }

@@ -36,3 +36,27 @@ fn golden_outputs() {
         }
     }
 }
+
+#[test]
+fn golden_verify_outputs() {
+    // A fixed instant keeps "days left" stable.
+    for fmt in ["text", "json", "sarif"] {
+        let r = run(&[
+            "verify",
+            "--color",
+            "never",
+            "--at",
+            "2026-11-30T00:00:00Z",
+            "-o",
+            fmt,
+            "tests/fixtures/upstream-seed/certs",
+        ]);
+        assert_eq!(r.code, 1, "{fmt}: {}", r.stderr);
+        let out = if fmt == "sarif" {
+            without_rule_docs(&r.stdout)
+        } else {
+            r.stdout
+        };
+        insta::assert_snapshot!(format!("verify_article_{fmt}"), stable(&out));
+    }
+}

@@ -37,6 +37,9 @@ pub struct BundleInput {
     pub origin: String,
     /// True when members live inside one file (manifest, JSON) rather than side by side.
     pub embedded: bool,
+    /// True when the members are files the user named one by one, so an absent one was
+    /// "not given" rather than "missing".
+    pub named_files: bool,
     pub members: Vec<Member>,
 }
 
@@ -171,6 +174,7 @@ fn secret_bundle(src: &SourceFile, secret: &yaml::Node) -> Result<Option<BundleI
         label: format!("Secret {label}"),
         origin: src.name.clone(),
         embedded: true,
+        named_files: false,
         members,
     }))
 }
@@ -231,6 +235,7 @@ pub fn from_vault_json(src: &SourceFile, fields: &VaultFields) -> Result<BundleI
         label: src.name.clone(),
         origin: src.name.clone(),
         embedded: true,
+        named_files: false,
         members,
     })
 }

@@ -75,6 +75,8 @@ pub struct Bundle {
     pub label: String,
     pub origin: String,
     pub embedded: bool,
+    /// See [`BundleInput::named_files`].
+    pub named_files: bool,
     /// Always the four members, in `FileKind::ALL` order.
     pub members: Vec<MemberState>,
     /// The first block of `ca-key.pem` (istiod reads only that one).
@@ -161,6 +163,7 @@ impl Bundle {
             label: input.label.clone(),
             origin: input.origin.clone(),
             embedded: input.embedded,
+            named_files: input.named_files,
             members,
             key,
             certs,

@@ -218,9 +218,15 @@ pub fn render_chains(report: &crate::verify::Report, color: bool) -> String {
             } else {
                 format!("{} days left", c.days_left)
             };
+            // The tree shows each issuer as the next line; say it where there is none.
+            let issued_by = if i + 1 == b.chain.len() && c.issuer != c.subject {
+                format!("  issued by {}", c.issuer)
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 out,
-                "  {indent}{role}: {}  [{}, not after {}, {left}]  ({} #{})",
+                "  {indent}{role}: {}  [{}, not after {}, {left}]  ({} #{}){issued_by}",
                 c.subject, c.key, c.not_after, c.file, c.block
             );
         }
@@ -249,20 +255,21 @@ pub fn render_chains(report: &crate::verify::Report, color: bool) -> String {
                 let _ = writeln!(out, "  key: {k}");
             }
             (None, _) => {
-                let _ = writeln!(out, "  key: not readable");
+                let _ = writeln!(out, "  key: none readable (see the findings)");
             }
         }
         out.push('\n');
     }
     if let Some(t) = &report.trust {
+        let all = if t.bundles == 2 {
+            "both".to_string()
+        } else {
+            format!("all {}", t.bundles)
+        };
         let line = match (t.shared_roots.as_slice(), t.mutual) {
-            ([], _) => paint(
-                p.error,
-                &format!("✗ no root is shared by all {} bundles", t.bundles),
-            ),
+            ([], _) => paint(p.error, &format!("✗ no root is shared by {all} bundles")),
             (roots, true) => format!(
-                "✔ all {} bundles share the root {} and each CA is trusted by every other cluster",
-                t.bundles,
+                "✔ {all} bundles share the root {} and each CA is trusted by every other cluster",
                 roots
                     .iter()
                     .map(|r| format!("`{r}`"))
@@ -272,8 +279,7 @@ pub fn render_chains(report: &crate::verify::Report, color: bool) -> String {
             (roots, false) => paint(
                 p.warning,
                 &format!(
-                    "all {} bundles hold the root {}, but not every CA chains to it",
-                    t.bundles,
+                    "{all} bundles hold the root {}, but not every CA chains to it",
                     roots
                         .iter()
                         .map(|r| format!("`{r}`"))

@@ -43,6 +43,12 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
         };
         let what = match &m.member {
             Some(key) => format!("`{key}` is missing from {}", t.bundle.label),
+            None if t.bundle.named_files => {
+                format!(
+                    "`{}` was not given (istiod needs all four files)",
+                    m.kind.file_name()
+                )
+            }
             None => format!("`{}` is missing", m.file),
         };
         out.emit_at(
