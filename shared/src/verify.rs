@@ -97,13 +97,13 @@ pub fn verify(inputs: &[BundleInput], options: &Options) -> Report {
         summaries.push(summarize(&target, options.now));
     }
     let trust = (bundles.len() > 1).then(|| {
-        let mesh = MeshTarget { bundles: &bundles };
+        let mesh = MeshTarget::new(&bundles);
         for rule in &rules {
             if let Check::Mesh(check) = rule.check {
                 check(&mesh, &mut Emitter::new(&rule.meta, &mut findings));
             }
         }
-        trust_summary(&bundles)
+        trust_summary(&mesh)
     });
     finding::sort(&mut findings);
     Report {
@@ -144,7 +144,8 @@ fn summarize(t: &BundleTarget<'_>, now: i64) -> BundleSummary {
     }
 }
 
-fn trust_summary(bundles: &[Bundle]) -> TrustSummary {
+fn trust_summary(mesh: &MeshTarget<'_>) -> TrustSummary {
+    let bundles = mesh.bundles;
     let roots_of = |b: &Bundle| -> Vec<(String, String)> {
         b.certs_of(FileKind::RootCert)
             .map(|c| (c.value.sha256_fingerprint(), c.value.subject.clone()))
@@ -155,14 +156,7 @@ fn trust_summary(bundles: &[Bundle]) -> TrustSummary {
         let theirs = roots_of(b);
         shared.retain(|(fp, _)| theirs.iter().any(|(f, _)| f == fp));
     }
-    let mutual = bundles.iter().enumerate().all(|(i, from)| {
-        bundles.iter().enumerate().all(|(j, to)| {
-            i == j
-                || crate::rules::vi6xx_multicluster::vi601_cross_cluster_untrusted::trusted_by(
-                    from, to,
-                ) == Some(true)
-        })
-    });
+    let mutual = mesh.mutual();
     TrustSummary {
         bundles: bundles.len(),
         shared_roots: shared.into_iter().map(|(_, s)| s).collect(),

@@ -64,6 +64,19 @@ pub fn build_for_bundle(bundle: &Bundle) -> Option<Chain> {
     ))
 }
 
+/// Does `from`'s ca-cert, with its cert-chain.pem as the intermediates a workload sends,
+/// chain to a root in `to`'s root-cert.pem (what a peer in `to`'s cluster checks)?
+pub fn trusted_by(from: &Bundle, to: &Bundle) -> Option<bool> {
+    let leaf = from.ca_cert()?;
+    let mut pool: Vec<&CertInfo> = vec![&leaf.value];
+    pool.extend(from.certs_of(FileKind::CertChain).map(|c| &c.value));
+    let intermediates: Vec<usize> = (1..pool.len()).collect();
+    let first_root = pool.len();
+    pool.extend(to.certs_of(FileKind::RootCert).map(|c| &c.value));
+    let roots: Vec<usize> = (first_root..pool.len()).collect();
+    Some(build(&pool, 0, &intermediates, &roots).anchored())
+}
+
 /// Builds `leaf`'s chain from `intermediates` to `roots` (all indices into `pool`).
 pub fn build(pool: &[&CertInfo], leaf: usize, intermediates: &[usize], roots: &[usize]) -> Chain {
     let Some(leaf_cert) = pool.get(leaf) else {

@@ -252,4 +252,32 @@ impl<'a> BundleTarget<'a> {
 /// What a cross-cluster rule is given.
 pub struct MeshTarget<'a> {
     pub bundles: &'a [Bundle],
+    /// `trusted[i][j]`: does bundle i's ca-cert (with its cert-chain.pem) chain to a root
+    /// in bundle j's root-cert.pem? `None` when i has no readable ca-cert. Computed once:
+    /// each entry verifies signatures.
+    pub trusted: Vec<Vec<Option<bool>>>,
+}
+
+impl<'a> MeshTarget<'a> {
+    pub fn new(bundles: &'a [Bundle]) -> Self {
+        let trusted = bundles
+            .iter()
+            .map(|from| {
+                bundles
+                    .iter()
+                    .map(|to| chain::trusted_by(from, to))
+                    .collect()
+            })
+            .collect();
+        MeshTarget { bundles, trusted }
+    }
+
+    /// True when every bundle's CA is trusted by every other bundle.
+    pub fn mutual(&self) -> bool {
+        self.trusted.iter().enumerate().all(|(i, row)| {
+            row.iter()
+                .enumerate()
+                .all(|(j, t)| i == j || *t == Some(true))
+        })
+    }
 }

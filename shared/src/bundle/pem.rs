@@ -161,9 +161,9 @@ impl NotPem {
                 "the file is JSON: the injector's `json` default template rendered the whole secret with escaped newlines; add a template that prints one field"
             }
             NotPem::MisplacedMarker => {
-                "`-----BEGIN` is not at the start of a line, so Go's PEM decoder does not see it; print the field alone on its own line"
+                "the PEM `BEGIN` marker is not at the start of a line, so Go's PEM decoder does not see it; print the field alone on its own line"
             }
-            NotPem::Other => "no `-----BEGIN ...-----` block in the file",
+            NotPem::Other => "no PEM block (a line starting with a `BEGIN` marker) in the file",
         }
     }
 }

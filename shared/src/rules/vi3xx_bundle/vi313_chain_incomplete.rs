@@ -41,6 +41,19 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
         return;
     };
     match &chain.end {
+        // A self-signed root reached through cert-chain.pem: it is there, but not trusted.
+        End::IssuerNotFound { similar: None } if last.value.self_issued() => {
+            out.emit_at(
+                t.bundle.at(last),
+                format!(
+                    "the chain from `ca-cert.pem` ends at the root `{}` ({} PEM block {}), which root-cert.pem does not hold: istiod fails with \"certificate signed by unknown authority\"",
+                    last.value.subject,
+                    last.kind.file_name(),
+                    last.block + 1
+                ),
+            )
+            .help("put this root in root-cert.pem, or issue ca-cert from a root that root-cert.pem holds");
+        }
         End::IssuerNotFound { similar } => {
             let f = out.emit_at(
                 t.bundle.at(last),

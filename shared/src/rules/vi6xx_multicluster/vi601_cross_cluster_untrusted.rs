@@ -1,5 +1,3 @@
-use crate::bundle::chain::{self, End};
-use crate::bundle::x509::CertInfo;
 use crate::bundle::{FileKind, MeshTarget};
 use crate::rules::{Emitter, declare_rule};
 
@@ -36,18 +34,6 @@ declare_rule! {
     Mesh: check,
 }
 
-/// Does `from`'s ca-cert (with its cert-chain.pem) chain to a root in `to`'s root-cert.pem?
-pub(crate) fn trusted_by(from: &crate::bundle::Bundle, to: &crate::bundle::Bundle) -> Option<bool> {
-    let leaf = from.ca_cert()?;
-    let mut pool: Vec<&CertInfo> = vec![&leaf.value];
-    pool.extend(from.certs_of(FileKind::CertChain).map(|c| &c.value));
-    let inter: Vec<usize> = (1..pool.len()).collect();
-    let first_root = pool.len();
-    pool.extend(to.certs_of(FileKind::RootCert).map(|c| &c.value));
-    let roots: Vec<usize> = (first_root..pool.len()).collect();
-    Some(chain::build(&pool, 0, &inter, &roots).end == End::Anchored)
-}
-
 fn check(t: &MeshTarget<'_>, out: &mut Emitter<'_>) {
     for (i, from) in t.bundles.iter().enumerate() {
         let Some(leaf) = from.ca_cert() else { continue };
@@ -55,7 +41,7 @@ fn check(t: &MeshTarget<'_>, out: &mut Emitter<'_>) {
             if i == j || to.certs_of(FileKind::RootCert).next().is_none() {
                 continue;
             }
-            if trusted_by(from, to) == Some(false) {
+            if t.trusted[i][j] == Some(false) {
                 out.emit_at(
                     from.at(leaf),
                     format!(
