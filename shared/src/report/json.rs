@@ -23,44 +23,52 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// `lint -o json`.
 pub fn render(report: &crate::Report) -> String {
-    let s = Summary::of(&report.findings);
-    let doc = json!({
-        "schema_version": SCHEMA_VERSION,
-        "tool": { "name": "vault-istio", "version": crate::VERSION },
-        "summary": {
-            "errors": s.errors,
-            "warnings": s.warnings,
-            "infos": s.infos,
-            "configurations": report.configuration_count(),
-        },
-        "configurations": report.configurations,
-        "findings": report.findings,
-    });
-    pretty(&doc)
-}
-
-pub(crate) fn pretty(doc: &serde_json::Value) -> String {
-    let mut out = serde_json::to_string_pretty(doc).unwrap_or_else(|_| "{}".into());
-    out.push('\n');
-    out
+    envelope(
+        &report.findings,
+        ("configurations", report.configuration_count()),
+        vec![("configurations", json!(report.configurations))],
+    )
 }
 
 /// `verify -o json`: the same envelope as `lint`, with `bundles` (each chain from ca-cert
 /// upward) and, for several bundles, `trust` (shared roots, mutual trust).
 pub fn render_verify(report: &crate::verify::Report) -> String {
-    let s = Summary::of(&report.findings);
-    let doc = json!({
-        "schema_version": SCHEMA_VERSION,
-        "tool": { "name": "vault-istio", "version": crate::VERSION },
-        "summary": {
-            "errors": s.errors,
-            "warnings": s.warnings,
-            "infos": s.infos,
-            "bundles": report.bundles.len(),
-        },
-        "bundles": report.bundles,
-        "trust": report.trust,
-        "findings": report.findings,
-    });
-    pretty(&doc)
+    envelope(
+        &report.findings,
+        ("bundles", report.bundles.len()),
+        vec![
+            ("bundles", json!(report.bundles)),
+            ("trust", json!(report.trust)),
+        ],
+    )
+}
+
+/// Every command's JSON: schema version, tool, summary (with the count of what was
+/// checked), the command's own sections, then the findings.
+fn envelope(
+    findings: &[crate::Finding],
+    (checked_name, checked): (&str, usize),
+    sections: Vec<(&str, serde_json::Value)>,
+) -> String {
+    let s = Summary::of(findings);
+    let mut summary = serde_json::Map::new();
+    summary.insert("errors".into(), json!(s.errors));
+    summary.insert("warnings".into(), json!(s.warnings));
+    summary.insert("infos".into(), json!(s.infos));
+    summary.insert(checked_name.into(), json!(checked));
+    let mut doc = serde_json::Map::new();
+    doc.insert("schema_version".into(), json!(SCHEMA_VERSION));
+    doc.insert(
+        "tool".into(),
+        json!({ "name": "vault-istio", "version": crate::VERSION }),
+    );
+    doc.insert("summary".into(), serde_json::Value::Object(summary));
+    for (name, value) in sections {
+        doc.insert(name.into(), value);
+    }
+    doc.insert("findings".into(), json!(findings));
+    let mut out = serde_json::to_string_pretty(&serde_json::Value::Object(doc))
+        .unwrap_or_else(|_| "{}".into());
+    out.push('\n');
+    out
 }
