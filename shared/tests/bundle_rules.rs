@@ -680,6 +680,19 @@ fn kv1_map_dump(pki: &Pki) -> String {
     )
 }
 
+/// The default `map` template on a KV v1 secret with all four fields: `cert_chain` holds
+/// two certificates, so the second one starts a line and decodes as a real block.
+fn kv1_full_dump(pki: &Pki) -> String {
+    format!(
+        "ca_cert: {}\nca_key: {}\ncert_chain: {}{}\nroot_cert: {}\n",
+        pki.inter.pem(),
+        pki.inter.key.ca_key(),
+        pki.inter.pem(),
+        pki.root.pem(),
+        pki.root.pem()
+    )
+}
+
 /// The `json` default template: one line, newlines escaped.
 fn json_dump(pki: &Pki) -> String {
     serde_json::json!({
@@ -859,6 +872,14 @@ fn cases() -> Vec<Case> {
             "`key: value` / `map[...]` dump",
             "default template",
         ]),
+        fire("VI302", "kv1_full_dump_around_a_decodable_block", || with_cert_chain(kv1_full_dump), CertChain, None, &[
+            "`cert-chain.pem` is not one PEM value",
+            "`key: value` / `map[...]` dump",
+        ]),
+        fire("VI303", "private_key_text_in_a_dump", || with_cert_chain(kv1_full_dump), CertChain, None, &[
+            "`cert-chain.pem` contains private key text",
+            "sends this file to every workload",
+        ]),
         fire("VI302", "json_dump", || with_root_cert(json_dump), RootCert, None, &[
             "`root-cert.pem` holds no PEM block",
             "the file is JSON",
@@ -891,7 +912,7 @@ fn cases() -> Vec<Case> {
             p.inter.pem() + &p.root.pem() + &p.inter.key.ca_key()
         }), CertChain, Some(2), &[
             "`cert-chain.pem` holds a private key (`RSA PRIVATE KEY`, PEM block 3)",
-            "sends it to every workload",
+            "sends this file to every workload",
             "treat that key as exposed",
         ]),
         fire("VI303", "private_key_in_root_cert", || with_root_cert(|p| {
@@ -1097,7 +1118,10 @@ fn cases() -> Vec<Case> {
                 root_cert: Some(new_root.pem()),
                 ..pki.files()
             })
-        }, CertChain, Some(1), &["with the key of `CN=Root CA, O=Istio` (root-cert.pem PEM block 1)"]),
+        }, CertChain, Some(1), &[
+            "cert-chain.pem holds root `CN=Root CA, O=Istio`, but the `CN=Root CA, O=Istio` in root-cert.pem (PEM block 1) has a different key",
+            "re-generated",
+        ]),
         quiet("VI312", "good_rsa", good_rsa),
         quiet("VI312", "old_and_new_root_during_rotation", || {
             let pki = Pki::rsa();

@@ -65,8 +65,11 @@ pub struct MemberState {
     pub member: Option<String>,
     pub present: bool,
     pub blocks: Vec<PemBlock>,
-    /// Set when the member is present but holds no PEM block: what it holds instead.
+    /// Set when the member is present but holds no PEM block, or is a whole-secret dump
+    /// around one: what it holds instead.
     pub not_pem: Option<NotPem>,
+    /// True when the text mentions `PRIVATE KEY-----` anywhere, block or not.
+    pub private_key_text: bool,
 }
 
 /// One cluster's CA bundle, parsed.
@@ -111,11 +114,16 @@ impl Bundle {
                     present: false,
                     blocks: Vec::new(),
                     not_pem: None,
+                    private_key_text: false,
                 });
                 continue;
             };
             let blocks = pem::scan(&m.text);
-            let not_pem = blocks.is_empty().then(|| NotPem::classify(&m.text));
+            let not_pem = if blocks.is_empty() {
+                Some(NotPem::classify(&m.text))
+            } else {
+                NotPem::dump(&m.text)
+            };
             for b in &blocks {
                 let Ok(der) = &b.der else { continue };
                 match kind {
@@ -157,6 +165,7 @@ impl Bundle {
                 present: true,
                 blocks,
                 not_pem,
+                private_key_text: m.text.contains("PRIVATE KEY-----"),
             });
         }
         Bundle {

@@ -142,6 +142,16 @@ impl NotPem {
         }
     }
 
+    /// A whole-secret dump (the injector's default templates), recognised even when some
+    /// PEM block inside it happens to start a line and decodes: a KV v1 `key: value` dump
+    /// of a secret whose `cert_chain` holds two certificates, say.
+    pub fn dump(text: &str) -> Option<NotPem> {
+        match NotPem::classify(text) {
+            d @ (NotPem::Kv2MapDump | NotPem::MapDump | NotPem::Json) => Some(d),
+            _ => None,
+        }
+    }
+
     /// What went wrong, said for someone who rendered this file with the Vault agent.
     pub fn hint(self) -> &'static str {
         match self {
@@ -217,6 +227,16 @@ mod tests {
         let dbg = format!("{:?}", b[0]);
         assert!(dbg.contains("[5 bytes]"), "{dbg}");
         assert!(!dbg.contains("[0, 1"), "{dbg}");
+    }
+
+    #[test]
+    fn dumps_are_recognised_around_decodable_blocks() {
+        let dump = "ca_cert: -----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\nca_key: -----BEGIN RSA PRIVATE KEY-----\nAA==\n-----END RSA PRIVATE KEY-----\n";
+        assert_eq!(scan(dump).len(), 1, "the second certificate starts a line");
+        assert_eq!(NotPem::dump(dump), Some(NotPem::MapDump));
+        // openssl's text output before a block is not a dump.
+        let text = "Certificate:\n    Data:\n        Version: 3 (0x2)\n-----BEGIN CERTIFICATE-----\nAA==\n-----END CERTIFICATE-----\n";
+        assert_eq!(NotPem::dump(text), None);
     }
 
     #[test]

@@ -39,9 +39,14 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
     for m in t.bundle.members.iter().filter(|m| m.present) {
         let name = m.member.as_deref().unwrap_or(m.kind.file_name());
         if let Some(what) = m.not_pem {
+            let head = if m.blocks.is_empty() {
+                "holds no PEM block"
+            } else {
+                "is not one PEM value"
+            };
             out.emit_at(
                 t.bundle.location(m.kind, None),
-                format!("`{name}` holds no PEM block: {}", what.hint()),
+                format!("`{name}` {head}: {}", what.hint()),
             );
             continue;
         }

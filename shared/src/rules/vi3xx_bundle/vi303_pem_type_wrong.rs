@@ -35,6 +35,17 @@ declare_rule! {
     Bundle: check,
 }
 
+/// Who gets to see the bytes of a certificate file.
+fn exposure(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::RootCert => {
+            "istiod copies this file into the istio-ca-root-cert ConfigMap of every namespace"
+        }
+        FileKind::CertChain => "istiod sends this file to every workload with its certificate",
+        _ => "keys belong in ca-key.pem only",
+    }
+}
+
 fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
     for m in t
         .bundle
@@ -46,13 +57,7 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
         for b in m.blocks.iter().filter(|b| b.der.is_ok()) {
             let at = t.bundle.location(m.kind, Some((b.index, b.line)));
             if b.label.contains("PRIVATE KEY") {
-                let published = match m.kind {
-                    FileKind::RootCert => {
-                        "istiod copies it into the istio-ca-root-cert ConfigMap of every namespace"
-                    }
-                    FileKind::CertChain => "istiod sends it to every workload with its certificate",
-                    _ => "this file only holds the signing certificate",
-                };
+                let published = exposure(m.kind);
                 out.emit_at(
                     at,
                     format!(
@@ -76,6 +81,24 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
                 }
             }
         }
+    }
+    // Key text that is not a block of its own (e.g. `ca_key: -----BEGIN ...` in a dump).
+    for m in t
+        .bundle
+        .members
+        .iter()
+        .filter(|m| m.present && m.kind != FileKind::CaKey && m.private_key_text)
+    {
+        if m.blocks.iter().any(|b| b.label.contains("PRIVATE KEY")) {
+            continue;
+        }
+        let name = m.member.as_deref().unwrap_or(m.kind.file_name());
+        let published = exposure(m.kind);
+        out.emit_at(
+            t.bundle.location(m.kind, None),
+            format!("`{name}` contains private key text: {published}"),
+        )
+        .help("render only the certificate field into this file, and treat the key as exposed");
     }
     for e in &t.bundle.cert_errors {
         let name = e.kind.file_name();

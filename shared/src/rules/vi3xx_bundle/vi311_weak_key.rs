@@ -5,7 +5,8 @@ use crate::rules::{Emitter, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Flags RSA keys shorter than 2048 bits on the chain (and in `ca-key.pem`).
+    /// Flags RSA keys shorter than 2048 bits on the chain, from `ca-cert` (whose key is
+    /// `ca-key.pem`'s) to the root.
     ///
     /// ## Why it breaks
     /// Keys under 1024 bits are rejected outright by the Go in Istio 1.26+; 1024–2047 bits

@@ -44,6 +44,22 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
     let Some(child) = t.bundle.certs.get(child) else {
         return;
     };
+    if child.value.self_issued() {
+        // A root copy (e.g. in cert-chain.pem) whose namesake in root-cert.pem has another key.
+        out.emit_at(
+            t.bundle.at(child),
+            format!(
+                "{} holds root `{}`, but the `{}` in {} (PEM block {}) has a different key: the root was re-generated and only some files were updated",
+                child.kind.file_name(),
+                child.value.subject,
+                parent.value.subject,
+                parent.kind.file_name(),
+                parent.block + 1
+            ),
+        )
+        .help("put the root whose key signed the intermediate in root-cert.pem and cert-chain.pem (or re-issue the intermediate from the new root)");
+        return;
+    }
     out.emit_at(
         t.bundle.at(child),
         format!(
