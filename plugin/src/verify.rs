@@ -182,8 +182,11 @@ impl Found {
             Ok(src) => src,
             Err(e) => return self.errors.push(e),
         };
-        let looks_json = src.text.trim_start().starts_with('{');
-        let result = if looks_json {
+        // `kubectl get secret -o json` is JSON too: a `kind` says it is a manifest.
+        let vault_json = src.text.trim_start().starts_with('{')
+            && serde_json::from_str::<serde_json::Value>(&src.text)
+                .map_or(true, |v| v.get("kind").is_none());
+        let result = if vault_json {
             binput::from_vault_json(&src, fields).map(|b| vec![b])
         } else {
             binput::from_secret_manifest(&src)

@@ -331,3 +331,53 @@ fn inputs_that_are_not_bundles() {
     let r = run(&["verify", "nope/"]);
     assert_eq!(r.code, 2);
 }
+
+#[test]
+fn kubectl_secret_json_and_member_names_in_messages() {
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let data: serde_json::Map<String, serde_json::Value> = FILES
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                serde_json::Value::String(b64(&read(&format!("{C1}/{f}")))),
+            )
+        })
+        .collect();
+    // `kubectl get secret cacerts -n istio-system -o json`
+    let secret = serde_json::json!({
+        "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+        "metadata": { "name": "cacerts", "namespace": "istio-system" },
+        "data": data,
+    });
+    let r = run_stdin(
+        &["verify", "--at", BEFORE_EXPIRY, "-"],
+        secret.to_string().as_bytes(),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("Secret istio-system/cacerts"),
+        "{}",
+        r.stdout
+    );
+    // Inside Vault JSON the member is the field, and messages say so.
+    let fields: serde_json::Map<String, serde_json::Value> = FILES
+        .iter()
+        .map(|f| {
+            (
+                f.trim_end_matches(".pem").replace('-', "_"),
+                serde_json::Value::String(read(&format!("{C1}/{f}"))),
+            )
+        })
+        .collect();
+    let kv = serde_json::json!({ "data": fields });
+    let r = run_stdin(&["verify", "-"], kv.to_string().as_bytes());
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout
+            .contains("(ca_cert PEM block 1) expired on 2024-11-16"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("(ca_cert #1)"), "{}", r.stdout);
+}

@@ -29,8 +29,9 @@ pub struct ChainEntry {
     pub not_after: String,
     /// Negative once expired.
     pub days_left: i64,
-    /// `ca-cert.pem`, `cert-chain.pem`, `root-cert.pem`.
-    pub file: &'static str,
+    /// `ca-cert.pem`, `cert-chain.pem`, `root-cert.pem` (or the field inside a Secret or
+    /// Vault JSON).
+    pub file: String,
     /// 1-based PEM block number.
     pub block: usize,
     pub sha256: String,
@@ -127,7 +128,7 @@ fn summarize(t: &BundleTarget<'_>, now: i64) -> BundleSummary {
             } else {
                 -crate::rules::vi3xx_bundle::days(c.value.not_after, now)
             },
-            file: c.kind.file_name(),
+            file: t.bundle.member_name(c.kind).to_string(),
             block: c.block + 1,
             sha256: c.value.sha256_fingerprint(),
         })

@@ -296,6 +296,20 @@ impl Ca {
         out
     }
 
+    /// The same certificate with the outer signature algorithm changed to SHA384-RSA, so it
+    /// no longer matches the one inside the TBS (Go: "signature algorithm mismatch").
+    fn outer_algorithm_sha384(&self) -> Ca {
+        let sha256_rsa: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x0b];
+        let mut out = self.clone();
+        let pos = out
+            .der
+            .windows(sha256_rsa.len())
+            .rposition(|w| w == sha256_rsa)
+            .expect("outer signature algorithm");
+        out.der[pos + sha256_rsa.len() - 1] = 0x0c;
+        out
+    }
+
     /// The same certificate with one bit of its signature flipped.
     fn tampered(&self) -> Ca {
         let mut out = self.clone();
@@ -577,6 +591,107 @@ fn mesh(bundles: Vec<Files>) -> Scenario {
 }
 
 // ----- scenario builders shared by several cases ----------------------------------------------
+
+/// root → issuing CA (tweaked, e.g. not a CA) → ca-cert.
+fn issuing_not_ca(tweak: fn(&mut CertificateParams)) -> Scenario {
+    let root = Ca::self_signed(root_params("Root CA"), &Key::rsa(RSA_ROOT));
+    let mut ip = issuing_params(Some(1));
+    tweak(&mut ip);
+    let issuing = root.issue(ip, &Key::rsa(RSA_ISSUING));
+    let inter = issuing.issue(inter_params("cluster1"), &Key::rsa(RSA_INTER));
+    one(Pki {
+        root,
+        issuing: Some(issuing),
+        inter,
+    }
+    .files())
+}
+
+fn issuing_and_root_in_root_cert() -> Scenario {
+    let pki = Pki::three_level();
+    let issuing = pki.issuing.clone().expect("issuing");
+    one(Files {
+        cert_chain: Some(cat(&[&pki.inter, &issuing, &pki.root])),
+        root_cert: Some(cat(&[&issuing, &pki.root])),
+        ..pki.files()
+    })
+}
+
+/// root-cert.pem: the root as first issued (expired at NOW) and its renewal (same key and
+/// subject, valid); cert-chain.pem holds the expired copy.
+fn renewed_root() -> Scenario {
+    let key = Key::rsa(RSA_ROOT);
+    let mut old = root_params("Root CA");
+    old.not_after = at(NOW - 10 * DAY);
+    let old = Ca::self_signed(old, &key);
+    let renewed = Ca::self_signed(root_params("Root CA"), &key);
+    let inter = renewed.issue(inter_params("cluster1"), &Key::rsa(RSA_INTER));
+    one(Files {
+        ca_key: Some(inter.key.ca_key()),
+        ca_cert: Some(inter.pem()),
+        cert_chain: Some(cat(&[&inter, &old])),
+        root_cert: Some(cat(&[&old, &renewed])),
+    })
+}
+
+/// The root itself as ca-cert (single-level PKI) with an empty cert-chain.pem.
+fn self_root_empty_chain() -> Scenario {
+    let root = Ca::self_signed(root_params("Root CA"), &Key::rsa(RSA_ROOT));
+    one(Files {
+        ca_key: Some(root.key.ca_key()),
+        ca_cert: Some(root.pem()),
+        cert_chain: Some(String::new()),
+        root_cert: Some(root.pem()),
+    })
+}
+
+/// The issuing CA's key also certified by another root (a cross-sign), both copies sent.
+fn cross_signed(first: bool) -> Scenario {
+    let pki = Pki::three_level();
+    let issuing = pki.issuing.clone().expect("issuing");
+    let other = other_root("Other Root");
+    let cross = other.issue(issuing.params.clone(), &issuing.key);
+    let sent = if first {
+        vec![&pki.inter, &cross, &issuing]
+    } else {
+        vec![&pki.inter, &issuing, &cross]
+    };
+    one(Files {
+        cert_chain: Some(cat(&sent)),
+        ..pki.files()
+    })
+}
+
+fn cross_signed_first() -> Scenario {
+    cross_signed(true)
+}
+
+fn cross_signed_last() -> Scenario {
+    cross_signed(false)
+}
+
+/// ca-cert issued by "Loop CA"; cert-chain.pem holds twelve self-signed "Loop CA"
+/// certificates with one key and different serials; root-cert.pem an unrelated root. A
+/// naive search tries every ordering of them.
+fn same_name_loop() -> Scenario {
+    let key = Key::rsa(RSA_ISSUING);
+    let loops: Vec<Ca> = (1..=12u8)
+        .map(|i| {
+            let mut p = ca_params(name("Loop CA", None), None, ROOT_END);
+            p.serial_number = Some(rcgen::SerialNumber::from_slice(&[i]));
+            Ca::self_signed(p, &key)
+        })
+        .collect();
+    let inter = loops[0].issue(inter_params("cluster1"), &Key::rsa(RSA_INTER));
+    let mut sent: Vec<&Ca> = vec![&inter];
+    sent.extend(loops.iter());
+    one(Files {
+        ca_key: Some(inter.key.ca_key()),
+        ca_cert: Some(inter.pem()),
+        cert_chain: Some(cat(&sent)),
+        root_cert: Some(other_root("Unrelated Root").pem()),
+    })
+}
 
 fn good_rsa() -> Scenario {
     one(Pki::rsa().files())
@@ -884,9 +999,14 @@ fn cases() -> Vec<Case> {
             "`root-cert.pem` holds no PEM block",
             "the file is JSON",
         ]),
-        fire("VI302", "empty_file", || with_cert_chain(|_| String::new()), CertChain, None, &[
-            "`cert-chain.pem` holds no PEM block",
+        fire("VI302", "empty_file", || with_root_cert(|_| String::new()), RootCert, None, &[
+            "`root-cert.pem` holds no PEM block",
             "the file is empty",
+        ]),
+        // istiod accepts an empty cert-chain.pem; VI314 says what it means for peers.
+        quiet("VI302", "empty_cert_chain", || with_cert_chain(|_| String::new())),
+        fire("VI314", "empty_cert_chain_under_an_intermediate", || with_cert_chain(|_| String::new()), CertChain, None, &[
+            "`cert-chain.pem` is empty, so workloads send their certificate without ca-cert",
         ]),
         fire("VI302", "marker_not_at_line_start", || with_root_cert(|p| {
             p.root.pem().lines().map(|l| format!("    {l}\n")).collect()
@@ -1194,7 +1314,7 @@ fn cases() -> Vec<Case> {
                 ..pki.files()
             })
         }, CertChain, Some(1), &[
-            "in `cert-chain.pem`, `CN=Root CA, O=Istio` is not the issuer of the certificate before it",
+            "in `cert-chain.pem`, `CN=Root CA, O=Istio` (PEM block 2) does not follow its issuer order: the certificate before it (`CN=Intermediate CA, O=Istio, L=cluster1`, PEM block 1) is issued by `CN=Issuing CA, O=Istio`",
         ]).severity(Severity::Warning),
         quiet("VI314", "good_rsa", good_rsa),
         quiet("VI314", "ca_cert_only_no_root", || with_cert_chain(|p| p.inter.pem())),
@@ -1216,7 +1336,7 @@ fn cases() -> Vec<Case> {
         }, |_| {}).files())),
         // ----- VI316 root-not-self-signed --------------------------------------------------
         fire("VI316", "intermediate_in_root_cert", || with_root_cert(|p| p.inter.pem()), RootCert, Some(0), &[
-            "`CN=Intermediate CA, O=Istio, L=cluster1` in root-cert.pem is issued by `CN=Root CA, O=Istio`, not by itself",
+            "ca-cert's chain ends at `CN=Intermediate CA, O=Istio, L=cluster1` in root-cert.pem, which is issued by `CN=Root CA, O=Istio`, not by itself",
         ]),
         fire("VI316", "issuing_ca_in_root_cert", || {
             let pki = Pki::three_level();
@@ -1226,7 +1346,7 @@ fn cases() -> Vec<Case> {
                 root_cert: Some(issuing.pem()),
                 ..pki.files()
             })
-        }, RootCert, Some(0), &["`CN=Issuing CA, O=Istio` in root-cert.pem is issued by `CN=Root CA, O=Istio`"]),
+        }, RootCert, Some(0), &["ca-cert's chain ends at `CN=Issuing CA, O=Istio` in root-cert.pem, which is issued by `CN=Root CA, O=Istio`"]),
         fire("VI316", "root_self_signature_broken", || {
             let pki = Pki::rsa();
             let root = pki.root.tampered();
@@ -1236,7 +1356,7 @@ fn cases() -> Vec<Case> {
         quiet("VI316", "three_level", good_three_level),
         // ----- VI317 extra-roots -----------------------------------------------------------
         fire("VI317", "two_roots", || with_root_cert(|p| p.root.pem() + &other_root("Old Root CA").pem()), RootCert, Some(1), &[
-            "root-cert.pem also trusts `CN=Old Root CA, O=Istio` (not ca-cert's root)",
+            "root-cert.pem also trusts `CN=Old Root CA, O=Istio` (not on ca-cert's chain)",
             "root rotation",
         ]),
         fire("VI317", "new_root_first", || with_root_cert(|p| other_root("New Root CA").pem() + &p.root.pem()), RootCert, Some(0), &[
@@ -1334,6 +1454,48 @@ fn cases() -> Vec<Case> {
             .count(2),
         quiet("VI602", "distinct_keys", shared_root_mesh),
         quiet("VI602", "single_bundle", good_rsa),
+        // ----- found in review: shapes real PKIs have ------------------------------------
+        fire("VI321", "issuing_ca_without_basic_constraints", || issuing_not_ca(|p| p.is_ca = IsCa::NoCa), CertChain, Some(1), &[
+            "`CN=Issuing CA, O=Istio` (cert-chain.pem PEM block 2) would issue `CN=Intermediate CA, O=Istio, L=cluster1`",
+            "it has no basicConstraints extension",
+        ]),
+        fire("VI321", "issuing_ca_with_ca_false", || issuing_not_ca(|p| p.is_ca = IsCa::ExplicitNoCa), CertChain, Some(1), &[
+            "its basicConstraints say CA:FALSE",
+        ]),
+        quiet("VI321", "issuing_ca_is_a_ca", good_three_level),
+        fire("VI322", "outer_signature_algorithm_differs_from_inner", || {
+            let pki = Pki::rsa();
+            one(Files { ca_cert: Some(pki.inter.outer_algorithm_sha384().pem()), ..pki.files() })
+        }, CaCert, Some(0), &["Go refuses to parse `CN=Intermediate CA, O=Istio, L=cluster1` (ca-cert.pem PEM block 1)"]),
+        quiet("VI322", "conforming_certificates", good_rsa),
+        // root-cert.pem holds the issuing CA and the root (Vault PKI's ca_chain): Envoy goes
+        // on from the issuing CA to the self-signed root, so nothing is wrong.
+        quiet("VI316", "issuing_ca_and_root_in_root_cert", issuing_and_root_in_root_cert),
+        quiet("VI317", "issuing_ca_and_root_in_root_cert", issuing_and_root_in_root_cert),
+        quiet("VI313", "issuing_ca_and_root_in_root_cert", issuing_and_root_in_root_cert),
+        // An expired copy of the root next to its renewal (same subject and key).
+        quiet("VI318", "expired_root_copy_beside_its_renewal", renewed_root),
+        quiet("VI317", "expired_root_copy_beside_its_renewal", renewed_root),
+        // ca-cert is the root itself: an empty cert-chain.pem is what istiod expects.
+        quiet("VI302", "ca_cert_is_the_root_with_empty_cert_chain", self_root_empty_chain),
+        quiet("VI314", "ca_cert_is_the_root_with_empty_cert_chain", self_root_empty_chain),
+        fire("VI318", "ca_cert_is_an_expired_root", || {
+            let mut s = self_root_empty_chain();
+            s.now = ROOT_END + DAY;
+            s
+        }, CaCert, Some(0), &["(ca-cert.pem PEM block 1) expired on"]),
+        // A cross-signed copy of the issuing CA first in cert-chain.pem: Go backtracks to
+        // the copy signed by the trusted root, peers (OpenSSL/BoringSSL) do not.
+        fire("VI314", "cross_signed_copy_first", cross_signed_first, CertChain, Some(1), &[
+            "peers check the chain a workload sends in cert-chain.pem order and do not backtrack",
+            "issued by `CN=Other Root, O=Istio`",
+        ]),
+        quiet("VI313", "cross_signed_copy_first", cross_signed_first),
+        quiet("VI314", "cross_signed_copy_after_the_good_one", cross_signed_last),
+        // Many self-signed certificates with one name and key: bounded work, a clear end.
+        fire("VI313", "many_same_name_same_key_certificates", same_name_loop, CertChain, Some(1), &[
+            "ends at the root `CN=Loop CA, O=Istio` (cert-chain.pem PEM block 2), which root-cert.pem does not hold",
+        ]),
     ]
 }
 

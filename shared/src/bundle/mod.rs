@@ -211,6 +211,15 @@ impl Bundle {
         }
     }
 
+    /// How the user named the member: `ca-cert.pem`, or the field/key inside a Secret or
+    /// Vault JSON (`ca_cert`).
+    pub fn member_name(&self, kind: FileKind) -> &str {
+        self.member(kind)
+            .member
+            .as_deref()
+            .unwrap_or(kind.file_name())
+    }
+
     /// `location` for something found in a block.
     pub fn at<T>(&self, item: &Located<T>) -> Location {
         self.location(item.kind, Some((item.block, item.line)))
@@ -234,7 +243,7 @@ impl<'a> BundleTarget<'a> {
             bundle,
             now,
             expires_within,
-            chain: chain::build_for_bundle(bundle),
+            chain: chain::build_for_bundle(bundle, Some(now)),
         }
     }
 

@@ -238,6 +238,8 @@ pub static RULES: &[&Rule] = &[
     &vi3xx_bundle::vi318_certificate_expired::RULE,
     &vi3xx_bundle::vi319_certificate_expires_soon::RULE,
     &vi3xx_bundle::vi320_ca_cert_extra_blocks::RULE,
+    &vi3xx_bundle::vi321_intermediate_not_ca::RULE,
+    &vi3xx_bundle::vi322_go_parse_error::RULE,
     &vi6xx_multicluster::vi601_cross_cluster_untrusted::RULE,
     &vi6xx_multicluster::vi602_shared_intermediate_key::RULE,
 ];

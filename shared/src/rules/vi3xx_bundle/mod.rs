@@ -21,6 +21,8 @@ pub mod vi317_extra_roots;
 pub mod vi318_certificate_expired;
 pub mod vi319_certificate_expires_soon;
 pub mod vi320_ca_cert_extra_blocks;
+pub mod vi321_intermediate_not_ca;
+pub mod vi322_go_parse_error;
 
 /// `2024-11-16` for a Unix time (UTC).
 pub fn date(ts: i64) -> String {

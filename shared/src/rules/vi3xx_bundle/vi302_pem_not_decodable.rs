@@ -1,4 +1,5 @@
-use crate::bundle::BundleTarget;
+use crate::bundle::pem::NotPem;
+use crate::bundle::{BundleTarget, FileKind};
 use crate::rules::{Emitter, declare_rule};
 
 declare_rule! {
@@ -37,7 +38,11 @@ declare_rule! {
 
 fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
     for m in t.bundle.members.iter().filter(|m| m.present) {
-        let name = m.member.as_deref().unwrap_or(m.kind.file_name());
+        let name = t.bundle.member_name(m.kind);
+        // An empty cert-chain.pem is allowed by istiod; VI314 says what it means.
+        if m.kind == FileKind::CertChain && m.not_pem == Some(NotPem::Empty) {
+            continue;
+        }
         if let Some(what) = m.not_pem {
             let head = if m.blocks.is_empty() {
                 "holds no PEM block"

@@ -53,7 +53,7 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
         .iter()
         .filter(|m| m.present && m.kind != FileKind::CaKey)
     {
-        let name = m.member.as_deref().unwrap_or(m.kind.file_name());
+        let name = t.bundle.member_name(m.kind);
         for b in m.blocks.iter().filter(|b| b.der.is_ok()) {
             let at = t.bundle.location(m.kind, Some((b.index, b.line)));
             if b.label.contains("PRIVATE KEY") {
@@ -92,7 +92,7 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
         if m.blocks.iter().any(|b| b.label.contains("PRIVATE KEY")) {
             continue;
         }
-        let name = m.member.as_deref().unwrap_or(m.kind.file_name());
+        let name = t.bundle.member_name(m.kind);
         let published = exposure(m.kind);
         out.emit_at(
             t.bundle.location(m.kind, None),
@@ -101,7 +101,7 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
         .help("render only the certificate field into this file, and treat the key as exposed");
     }
     for e in &t.bundle.cert_errors {
-        let name = e.kind.file_name();
+        let name = t.bundle.member_name(e.kind);
         out.emit_at(
             t.bundle.at(e),
             format!(

@@ -50,10 +50,10 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
             t.bundle.at(child),
             format!(
                 "{} holds root `{}`, but the `{}` in {} (PEM block {}) has a different key: the root was re-generated and only some files were updated",
-                child.kind.file_name(),
+                t.bundle.member_name(child.kind),
                 child.value.subject,
                 parent.value.subject,
-                parent.kind.file_name(),
+                t.bundle.member_name(parent.kind),
                 parent.block + 1
             ),
         )
@@ -66,7 +66,7 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
             "the signature of `{}` does not verify with the key of `{}` ({} PEM block {}): same name, different key; istiod fails with \"certificate signed by unknown authority\"",
             child.value.subject,
             parent.value.subject,
-            parent.kind.file_name(),
+            t.bundle.member_name(parent.kind),
             parent.block + 1
         ),
     )

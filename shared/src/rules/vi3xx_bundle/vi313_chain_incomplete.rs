@@ -48,7 +48,7 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
                 format!(
                     "the chain from `ca-cert.pem` ends at the root `{}` ({} PEM block {}), which root-cert.pem does not hold: istiod fails with \"certificate signed by unknown authority\"",
                     last.value.subject,
-                    last.kind.file_name(),
+                    t.bundle.member_name(last.kind),
                     last.block + 1
                 ),
             )
@@ -66,7 +66,7 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
                 Some(s) => {
                     f.help(format!(
                         "{} PEM block {} has that name as text, but encoded differently; Go compares the DER bytes, so reissue with an identical name",
-                        s.kind.file_name(),
+                        t.bundle.member_name(s.kind),
                         s.block + 1
                     ));
                 }
@@ -81,6 +81,14 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
                 "the chain from `ca-cert.pem` is longer than 10 certificates or loops; Go gives up",
             );
         }
-        End::Anchored | End::BadSignature { .. } => {}
+        End::TooManyChecks => {
+            out.emit_at(
+                t.bundle.at(last),
+                "building the chain from `ca-cert.pem` takes more than 100 signature checks (many certificates with the same names); Go gives up with \"signature check attempts limit reached\"",
+            )
+            .help("remove duplicate and stale certificates from cert-chain.pem and root-cert.pem");
+        }
+        // Reported by VI312 and VI321.
+        End::Anchored | End::BadSignature { .. } | End::NotCa { .. } => {}
     }
 }

@@ -4,8 +4,8 @@ use crate::rules::{Emitter, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Checks that every certificate in `root-cert.pem` is a self-signed root: issuer equal
-    /// to subject, and its own key verifies its signature.
+    /// Checks that ca-cert's chain ends at a self-signed root of `root-cert.pem` (issuer
+    /// equal to subject), and that every self-issued root's own key verifies its signature.
     ///
     /// ## Why it breaks
     /// Go accepts any certificate as a trust anchor, so istiod starts. Envoy and ztunnel
@@ -34,15 +34,34 @@ declare_rule! {
 }
 
 fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
+    // The anchor of ca-cert's chain must be self-signed. A trusted certificate that is not
+    // (an issuing CA kept in root-cert.pem next to its root) is fine when the chain goes on
+    // from it to a self-signed root there: the chain builder does that already.
+    if let Some(path) = t.anchored_path()
+        && let Some(anchor) = path.last()
+        && !anchor.value.self_issued()
+        && let Some(trusted) = t
+            .bundle
+            .certs_of(FileKind::RootCert)
+            .find(|r| r.value.der == anchor.value.der)
+    {
+        out.emit_at(
+            t.bundle.at(trusted),
+            format!(
+                "ca-cert's chain ends at `{}` in root-cert.pem, which is issued by `{}`, not by itself, and root-cert.pem holds no root for it: Envoy and ztunnel need a self-signed root and fail with CERTIFICATE_VERIFY_FAILED",
+                anchor.value.subject, anchor.value.issuer
+            ),
+        )
+        .help("add the self-signed root to root-cert.pem (and keep the issuing CA in cert-chain.pem)");
+    }
     for c in t.bundle.certs_of(FileKind::RootCert) {
-        if !c.value.self_issued() {
+        if c.value.self_issued()
+            && verify_signature(&c.value, &c.value.public_key) == SignatureCheck::Invalid
+        {
             out.emit_at(
                 t.bundle.at(c),
-                format!("`{}` in root-cert.pem is issued by `{}`, not by itself: Envoy and ztunnel need a self-signed root and fail with CERTIFICATE_VERIFY_FAILED", c.value.subject, c.value.issuer),
-            )
-            .help("put the real root in root-cert.pem and this CA in cert-chain.pem");
-        } else if verify_signature(&c.value, &c.value.public_key) == SignatureCheck::Invalid {
-            out.emit_at(t.bundle.at(c), format!("root `{}` names itself as issuer, but its own key does not verify its signature", c.value.subject));
+                format!("root `{}` names itself as issuer, but its own key does not verify its signature", c.value.subject),
+            );
         }
     }
 }

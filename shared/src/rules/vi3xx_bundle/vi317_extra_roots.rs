@@ -35,12 +35,18 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
     let Some(path) = t.anchored_path() else {
         return;
     };
-    let Some(anchor) = path.last() else { return };
     for c in t.bundle.certs_of(FileKind::RootCert) {
-        if c.value.der != anchor.value.der {
+        // On the chain, or a renewal of a certificate on it (same subject and key): not
+        // "another root".
+        let on_path = path.iter().any(|p| {
+            p.value.der == c.value.der
+                || (p.value.subject_raw == c.value.subject_raw
+                    && p.value.public_key.spki_der == c.value.public_key.spki_der)
+        });
+        if !on_path {
             out.emit_at(
                 t.bundle.at(c),
-                format!("root-cert.pem also trusts `{}` (not ca-cert's root): expected during a root rotation, otherwise remove it", c.value.subject),
+                format!("root-cert.pem also trusts `{}` (not on ca-cert's chain): expected during a root rotation, otherwise remove it", c.value.subject),
             );
         }
     }

@@ -56,7 +56,7 @@ fn check(t: &BundleTarget<'_>, out: &mut Emitter<'_>) {
                 format!(
                     "`{}` ({} PEM block {}) expired on {} ({} days ago): istiod fails with \"certificate has expired or is not yet valid\"",
                     v.subject,
-                    c.kind.file_name(),
+                    t.bundle.member_name(c.kind),
                     c.block + 1,
                     date_time(v.not_after),
                     days(v.not_after, t.now)
