@@ -20,6 +20,34 @@ fn read(rel: &str) -> String {
     std::fs::read_to_string(root().join(rel)).unwrap()
 }
 
+/// The bundle in `dir` as Vault KV fields (`ca_key`, `ca_cert`, ...).
+fn vault_fields(dir: &str) -> serde_json::Map<String, serde_json::Value> {
+    FILES
+        .iter()
+        .map(|f| {
+            (
+                f.trim_end_matches(".pem").replace('-', "_"),
+                read(&format!("{dir}/{f}")).into(),
+            )
+        })
+        .collect()
+}
+
+/// The bundle in `dir` as a Secret's base64 `data`.
+fn secret_data(dir: &str) -> serde_json::Map<String, serde_json::Value> {
+    FILES
+        .iter()
+        .map(|f| {
+            (
+                f.to_string(),
+                base64::engine::general_purpose::STANDARD
+                    .encode(read(&format!("{dir}/{f}")))
+                    .into(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn article_bundles_expired_intermediates_and_a_shared_root() {
     let r = run(&["verify", C1, C2]);
@@ -95,12 +123,11 @@ fn expiry_warning_window_names_the_date() {
 #[test]
 fn secret_manifest_with_data_and_vault_json_v1_v2() {
     let dir = scratch("verify-forms");
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
     let mut secret = String::from(
         "apiVersion: v1\nkind: Secret\nmetadata:\n  name: cacerts\n  namespace: istio-system\ndata:\n",
     );
-    for f in FILES {
-        secret.push_str(&format!("  {f}: {}\n", b64(&read(&format!("{C1}/{f}")))));
+    for (f, b64) in secret_data(C1) {
+        secret.push_str(&format!("  {f}: {}\n", b64.as_str().unwrap_or_default()));
     }
     let secret_path = dir.join("cacerts.yaml");
     std::fs::write(&secret_path, &secret).unwrap();
@@ -117,15 +144,7 @@ fn secret_manifest_with_data_and_vault_json_v1_v2() {
         r.stdout
     );
 
-    let fields: serde_json::Map<String, serde_json::Value> = FILES
-        .iter()
-        .map(|f| {
-            (
-                f.trim_end_matches(".pem").replace('-', "_"),
-                serde_json::Value::String(read(&format!("{C2}/{f}"))),
-            )
-        })
-        .collect();
+    let fields = vault_fields(C2);
     let v1 = serde_json::json!({ "request_id": "1", "data": fields });
     let v2 = serde_json::json!({ "data": { "data": fields, "metadata": { "version": 3 } } });
     for doc in [v1, v2] {
@@ -334,16 +353,7 @@ fn inputs_that_are_not_bundles() {
 
 #[test]
 fn kubectl_secret_json_and_member_names_in_messages() {
-    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
-    let data: serde_json::Map<String, serde_json::Value> = FILES
-        .iter()
-        .map(|f| {
-            (
-                f.to_string(),
-                serde_json::Value::String(b64(&read(&format!("{C1}/{f}")))),
-            )
-        })
-        .collect();
+    let data = secret_data(C1);
     // `kubectl get secret cacerts -n istio-system -o json`
     let secret = serde_json::json!({
         "apiVersion": "v1", "kind": "Secret", "type": "Opaque",
@@ -361,15 +371,7 @@ fn kubectl_secret_json_and_member_names_in_messages() {
         r.stdout
     );
     // Inside Vault JSON the member is the field, and messages say so.
-    let fields: serde_json::Map<String, serde_json::Value> = FILES
-        .iter()
-        .map(|f| {
-            (
-                f.trim_end_matches(".pem").replace('-', "_"),
-                serde_json::Value::String(read(&format!("{C1}/{f}"))),
-            )
-        })
-        .collect();
+    let fields = vault_fields(C1);
     let kv = serde_json::json!({ "data": fields });
     let r = run_stdin(&["verify", "-"], kv.to_string().as_bytes());
     assert_eq!(r.code, 1);
