@@ -37,8 +37,37 @@ pub enum Command {
     Lint(LintArgs),
     /// Verify Istio CA bundles (ca-key.pem, ca-cert.pem, cert-chain.pem, root-cert.pem) as istiod and Envoy will; several at once for cross-cluster trust.
     Verify(VerifyArgs),
+    /// Generate each cluster's istiod values, IstioOperator overlay, Vault policy, Vault setup script and ServiceAccount manifest from one config.
+    Render(RenderArgs),
     /// Explain a rule (`explain VI101`), or list them all (`explain --list`).
     Explain(ExplainArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  kubectl vault-istio render --example > render.yaml\n  kubectl vault-istio render -f render.yaml --out-dir out/\n  kubectl vault-istio render -f render.yaml --cluster cluster1\n\nEach cluster gets values.yaml, istio-operator.yaml, vault-policy.hcl, vault-setup.sh and istiod-serviceaccount.yaml.\nExit codes: 0 rendered, 2 the config could not be read or used."
+)]
+pub struct RenderArgs {
+    /// The render config (YAML; `-` for stdin). See `--example`.
+    #[arg(
+        short = 'f',
+        long = "filename",
+        value_name = "FILE",
+        required_unless_present = "example"
+    )]
+    pub filename: Option<String>,
+    /// Write each cluster's files to DIR/<cluster>/.
+    #[arg(long, value_name = "DIR", conflicts_with = "cluster")]
+    pub out_dir: Option<String>,
+    /// Print one cluster's files to stdout instead.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
+    /// Print a commented starter config and exit.
+    #[arg(long, conflicts_with_all = ["filename", "out_dir", "cluster"])]
+    pub example: bool,
+    /// Largest config accepted (e.g. 1MiB).
+    #[arg(long, value_name = "BYTES", default_value = "32MiB", value_parser = parse_bytes)]
+    pub max_input_bytes: u64,
 }
 
 /// Flags shared by the commands that report findings.

@@ -7,6 +7,7 @@ mod explain;
 mod inputs;
 mod lint;
 mod output;
+mod render;
 mod verify;
 
 use std::process::ExitCode;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Lint(args) => lint::run(args),
         cli::Command::Verify(args) => verify::run(args),
+        cli::Command::Render(args) => render::run(args),
         cli::Command::Explain(args) => explain::run(args),
     };
     match result {

@@ -13,6 +13,7 @@ pub mod finding;
 pub mod injector;
 pub mod lint;
 pub mod model;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod source;

@@ -2,9 +2,15 @@
 //! speaking the real REST API through k8s-openapi types), the OpenBao helpers, the demo
 //! binary and the end-to-end suites live, as the audit issues add them.
 //!
-//! What it holds today: the location of the real-world fixtures every suite tests against.
+//! What it holds today: the location of the real-world fixtures every suite tests against,
+//! and [`openbao`]: a real Vault-API server (`bao server -dev`, one per test, killed on drop)
+//! with raw JSON requests and a `vault` → `bao` shim for running generated `vault …` scripts.
+//! Tests that need it skip loudly on a developer machine without the binary and fail under
+//! `CI=true`; `.ci/test` installs it.
 
 use std::path::PathBuf;
+
+pub mod openbao;
 
 /// `tests/fixtures/upstream-seed/`: the public Vault + Istio demo's values and certificates.
 pub fn upstream_seed() -> PathBuf {

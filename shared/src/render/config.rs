@@ -1,0 +1,412 @@
+//! The render config: one small YAML file describing every cluster, from which `render`
+//! generates each cluster's istiod values, IstioOperator overlay, Vault policy, Vault
+//! setup script and ServiceAccount manifest. Defaults follow the article's layout
+//! (tetratelabs/istio-vault-ext-certs): KV v1 mount `kubernetes-<cluster>-secrets`, path
+//! `istiod-service/certs`, auth mount `kubernetes-<cluster>`, role `istiod`.
+//!
+//! Read from our own YAML tree, so every error names the line and the key.
+
+use crate::source::SourceFile;
+use crate::source::yaml::{self, Node};
+
+/// Why a render config is not usable; always with the place in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    pub message: String,
+}
+
+/// Which istiod chart layout the values are for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChartLayout {
+    /// Istio 1.16–1.23: `pilot.podAnnotations`, `pilot.env` (also read by 1.24+).
+    Pilot,
+    /// Istio 1.24+: top-level `podAnnotations`, `env`.
+    TopLevel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cluster {
+    pub name: String,
+    /// The cluster's API server URL, for Vault's Kubernetes auth config.
+    pub kubernetes_host: String,
+    /// PEM file of the API server's CA, read by the setup script (`kubernetes_ca_cert=@...`).
+    pub kubernetes_ca_file: Option<String>,
+    /// File holding the token reviewer JWT (the istiod ServiceAccount's token Secret).
+    pub token_reviewer_jwt_file: Option<String>,
+}
+
+/// Vault KV field names of the four files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fields {
+    pub ca_key: String,
+    pub ca_cert: String,
+    pub cert_chain: String,
+    pub root_cert: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderConfig {
+    pub clusters: Vec<Cluster>,
+    /// KV mount pattern; `{cluster}` is replaced by the cluster name.
+    pub kv_mount: String,
+    pub kv_version: u8,
+    /// Secret path inside the mount (pattern).
+    pub kv_path: String,
+    pub fields: Fields,
+    /// Kubernetes auth mount pattern (without `auth/`).
+    pub auth_mount: String,
+    pub role: String,
+    /// Policy name pattern.
+    pub policy: String,
+    /// Token TTL of the role.
+    pub ttl: String,
+    pub namespace: String,
+    /// istiod revision; sets the ServiceAccount to `istiod-<rev>` unless given.
+    pub revision: Option<String>,
+    pub service_account: String,
+    pub chart_layout: ChartLayout,
+    pub secret_volume_path: String,
+    /// Helm release that owns istiod's ServiceAccount (for the manifest's Helm labels).
+    pub helm_release: String,
+    /// Vault address for `vault.hashicorp.com/service` (else the injector's default).
+    pub vault_address: Option<String>,
+    /// Directory pattern holding each cluster's four PEM files, for `vault kv put`.
+    pub certs_dir: String,
+    /// Adds `error-on-missing-key-<file>` and `agent-auto-auth-exit-on-err`.
+    pub hardening: bool,
+}
+
+const TOP_KEYS: &[&str] = &[
+    "clusters",
+    "kv",
+    "auth",
+    "istio",
+    "vault",
+    "certsDir",
+    "hardening",
+];
+const CLUSTER_KEYS: &[&str] = &[
+    "name",
+    "kubernetesHost",
+    "kubernetesCaFile",
+    "tokenReviewerJwtFile",
+];
+const KV_KEYS: &[&str] = &["mount", "version", "path", "fields"];
+const FIELD_KEYS: &[&str] = &["caKey", "caCert", "certChain", "rootCert"];
+const AUTH_KEYS: &[&str] = &["mount", "role", "policy", "ttl"];
+const ISTIO_KEYS: &[&str] = &[
+    "namespace",
+    "revision",
+    "serviceAccount",
+    "chartLayout",
+    "secretVolumePath",
+    "helmRelease",
+];
+const VAULT_KEYS: &[&str] = &["address"];
+
+struct Reader<'a> {
+    file: &'a str,
+}
+
+impl Reader<'_> {
+    fn err(&self, node: &Node, message: impl Into<String>) -> ConfigError {
+        let p = node.span().start;
+        ConfigError {
+            file: self.file.to_string(),
+            line: p.line,
+            column: p.column,
+            message: message.into(),
+        }
+    }
+
+    /// A mapping whose keys are all in `allowed`.
+    fn map<'n>(
+        &self,
+        node: &'n Node,
+        what: &str,
+        allowed: &[&str],
+    ) -> Result<&'n [(Node, Node)], ConfigError> {
+        let entries = node
+            .as_mapping()
+            .ok_or_else(|| self.err(node, format!("`{what}` must be a mapping")))?;
+        for (k, _) in entries {
+            let key = k.as_str().unwrap_or_default();
+            if !allowed.contains(&key) {
+                let hint = allowed
+                    .iter()
+                    .min_by_key(|a| strsim::levenshtein(a, key))
+                    .filter(|a| strsim::levenshtein(a, key) <= 3)
+                    .map(|a| format!(" (did you mean `{a}`?)"))
+                    .unwrap_or_default();
+                return Err(self.err(
+                    k,
+                    format!(
+                        "unknown key `{what}.{key}`{hint}; known keys: {}",
+                        allowed.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(entries)
+    }
+
+    fn string(&self, parent: &Node, key: &str, path: &str) -> Result<Option<String>, ConfigError> {
+        match parent.get(key) {
+            None => Ok(None),
+            Some(v) if v.is_null() => Ok(None),
+            Some(v) => match v.as_scalar() {
+                Some(s) => Ok(Some(s.value.trim().to_string())),
+                None => Err(self.err(v, format!("`{path}.{key}` must be a string"))),
+            },
+        }
+    }
+
+    /// A string that becomes part of a Vault path, a file name or a shell word: no
+    /// whitespace, quotes or shell metacharacters.
+    fn word(&self, parent: &Node, key: &str, path: &str) -> Result<Option<String>, ConfigError> {
+        let v = self.string(parent, key, path)?;
+        if let (Some(s), Some(node)) = (&v, parent.get(key)) {
+            if s.is_empty() {
+                return Err(self.err(node, format!("`{path}.{key}` is empty")));
+            }
+            // `{cluster}` is the one placeholder; anything else shell- or path-special is refused.
+            let probe = s.replace("{cluster}", "x");
+            if let Some(bad) = probe
+                .chars()
+                .find(|c| c.is_whitespace() || "\"'`$\\;&|<>(){}*?!#".contains(*c))
+            {
+                return Err(self.err(
+                    node,
+                    format!(
+                        "`{path}.{key}` is `{s}`: {} is not allowed here",
+                        describe(bad)
+                    ),
+                ));
+            }
+        }
+        Ok(v)
+    }
+}
+
+impl Reader<'_> {
+    /// Like `word`, but an empty string means "not set".
+    fn optional_word(
+        &self,
+        parent: &Node,
+        key: &str,
+        path: &str,
+    ) -> Result<Option<String>, ConfigError> {
+        if parent
+            .get(key)
+            .and_then(Node::as_str)
+            .is_some_and(|v| v.trim().is_empty())
+        {
+            return Ok(None);
+        }
+        self.word(parent, key, path)
+    }
+}
+
+fn describe(c: char) -> String {
+    if c.is_whitespace() {
+        "whitespace".into()
+    } else {
+        format!("`{c}`")
+    }
+}
+
+/// A valid Kubernetes / Vault name part: letters, digits, `-`, `_`, `.`.
+fn is_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+impl RenderConfig {
+    pub fn parse(src: &SourceFile) -> Result<RenderConfig, ConfigError> {
+        let r = Reader { file: &src.name };
+        let docs = yaml::parse(&src.text).map_err(|e| ConfigError {
+            file: src.name.clone(),
+            line: e.line,
+            column: e.column,
+            message: format!("invalid YAML: {}", e.message),
+        })?;
+        let Some(doc) = docs.first() else {
+            return Err(ConfigError {
+                file: src.name.clone(),
+                line: 1,
+                column: 1,
+                message: "the config is empty: see `render --example`".into(),
+            });
+        };
+        let root = &doc.root;
+        r.map(root, "config", TOP_KEYS)?;
+
+        let clusters_node = root.get("clusters").ok_or_else(|| r.err(root, "`clusters` is missing: list at least one cluster with a `name` and `kubernetesHost`"))?;
+        let items = clusters_node
+            .as_sequence()
+            .ok_or_else(|| r.err(clusters_node, "`clusters` must be a list"))?;
+        if items.is_empty() {
+            return Err(r.err(
+                clusters_node,
+                "`clusters` is empty: list at least one cluster",
+            ));
+        }
+        let mut clusters: Vec<Cluster> = Vec::new();
+        for (i, c) in items.iter().enumerate() {
+            let path = format!("clusters[{i}]");
+            r.map(c, &path, CLUSTER_KEYS)?;
+            let name = r
+                .word(c, "name", &path)?
+                .ok_or_else(|| r.err(c, format!("`{path}.name` is missing")))?;
+            if !is_name(&name) {
+                return Err(r.err(
+                    c.get("name").unwrap_or(c),
+                    format!("`{path}.name` is `{name}`: use letters, digits, `-`, `_` and `.`"),
+                ));
+            }
+            if let Some(prev) = clusters.iter().position(|p| p.name == name) {
+                return Err(r.err(c.get("name").unwrap_or(c), format!("`{path}.name` `{name}` is already used by clusters[{prev}]; cluster names must be unique")));
+            }
+            let host = r.word(c, "kubernetesHost", &path)?.ok_or_else(|| {
+                r.err(
+                    c,
+                    format!("`{path}.kubernetesHost` is missing (the cluster's API server URL)"),
+                )
+            })?;
+            if crate::injector::values::parse_url(&host).is_err() {
+                return Err(r.err(
+                    c.get("kubernetesHost").unwrap_or(c),
+                    format!(
+                        "`{path}.kubernetesHost` is `{host}`: expected an https:// or http:// URL"
+                    ),
+                ));
+            }
+            clusters.push(Cluster {
+                name,
+                kubernetes_host: host,
+                kubernetes_ca_file: r.optional_word(c, "kubernetesCaFile", &path)?,
+                token_reviewer_jwt_file: r.optional_word(c, "tokenReviewerJwtFile", &path)?,
+            });
+        }
+
+        let empty = Node::Mapping(Vec::new(), root.span());
+        let kv = root.get("kv").unwrap_or(&empty);
+        r.map(kv, "kv", KV_KEYS)?;
+        let fields_node = kv.get("fields").unwrap_or(&empty);
+        r.map(fields_node, "kv.fields", FIELD_KEYS)?;
+        let field = |k: &str, d: &str| -> Result<String, ConfigError> {
+            Ok(r.word(fields_node, k, "kv.fields")?
+                .unwrap_or_else(|| d.into()))
+        };
+        let fields = Fields {
+            ca_key: field("caKey", "ca_key")?,
+            ca_cert: field("caCert", "ca_cert")?,
+            cert_chain: field("certChain", "cert_chain")?,
+            root_cert: field("rootCert", "root_cert")?,
+        };
+        let kv_version = match r.string(kv, "version", "kv")?.as_deref() {
+            None | Some("1") => 1,
+            Some("2") => 2,
+            Some(other) => {
+                return Err(r.err(
+                    kv.get("version").unwrap_or(kv),
+                    format!("`kv.version` is `{other}`: use 1 or 2"),
+                ));
+            }
+        };
+
+        let auth = root.get("auth").unwrap_or(&empty);
+        r.map(auth, "auth", AUTH_KEYS)?;
+        let istio = root.get("istio").unwrap_or(&empty);
+        r.map(istio, "istio", ISTIO_KEYS)?;
+        let vault = root.get("vault").unwrap_or(&empty);
+        r.map(vault, "vault", VAULT_KEYS)?;
+
+        let revision = r.optional_word(istio, "revision", "istio")?;
+        let service_account = r
+            .optional_word(istio, "serviceAccount", "istio")?
+            .unwrap_or_else(|| {
+                revision
+                    .as_ref()
+                    .map_or("istiod".into(), |rev| format!("istiod-{rev}"))
+            });
+        let chart_layout = match r.string(istio, "chartLayout", "istio")?.as_deref() {
+            None | Some("pilot") => ChartLayout::Pilot,
+            Some("topLevel") => ChartLayout::TopLevel,
+            Some(other) => {
+                return Err(r.err(istio.get("chartLayout").unwrap_or(istio), format!("`istio.chartLayout` is `{other}`: use `pilot` (Istio 1.16–1.23, also read by 1.24+) or `topLevel` (1.24+)")));
+            }
+        };
+        let secret_volume_path = r
+            .word(istio, "secretVolumePath", "istio")?
+            .unwrap_or_else(|| "/vault/secrets".into());
+        if !secret_volume_path.starts_with('/') {
+            return Err(r.err(
+                istio.get("secretVolumePath").unwrap_or(istio),
+                "`istio.secretVolumePath` must be an absolute path",
+            ));
+        }
+        let vault_address = r.optional_word(vault, "address", "vault")?;
+        if let Some(a) = &vault_address
+            && let Err(e) = crate::injector::values::parse_url(a)
+        {
+            return Err(r.err(
+                vault.get("address").unwrap_or(vault),
+                format!("`vault.address`: {}", e.message),
+            ));
+        }
+        let hardening = match r.string(root, "hardening", "config")?.as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(r.err(
+                    root.get("hardening").unwrap_or(root),
+                    format!("`hardening` is `{other}`: use true or false"),
+                ));
+            }
+        };
+        let auth_mount = r
+            .word(auth, "mount", "auth")?
+            .unwrap_or_else(|| "kubernetes-{cluster}".into());
+        Ok(RenderConfig {
+            kv_mount: r
+                .word(kv, "mount", "kv")?
+                .unwrap_or_else(|| "kubernetes-{cluster}-secrets".into()),
+            kv_version,
+            kv_path: r
+                .word(kv, "path", "kv")?
+                .unwrap_or_else(|| "istiod-service/certs".into()),
+            fields,
+            auth_mount: auth_mount.trim_start_matches("auth/").to_string(),
+            role: r
+                .word(auth, "role", "auth")?
+                .unwrap_or_else(|| "istiod".into()),
+            policy: r
+                .word(auth, "policy", "auth")?
+                .unwrap_or_else(|| "istiod-certs-{cluster}".into()),
+            ttl: r.word(auth, "ttl", "auth")?.unwrap_or_else(|| "24h".into()),
+            namespace: r
+                .word(istio, "namespace", "istio")?
+                .unwrap_or_else(|| "istio-system".into()),
+            revision,
+            service_account,
+            chart_layout,
+            secret_volume_path,
+            helm_release: r
+                .word(istio, "helmRelease", "istio")?
+                .unwrap_or_else(|| "istiod".into()),
+            vault_address,
+            certs_dir: r
+                .word(root, "certsDir", "config")?
+                .unwrap_or_else(|| "certs/istiod-{cluster}".into()),
+            hardening,
+            clusters,
+        })
+    }
+}

@@ -1,0 +1,327 @@
+//! `render` end to end inside the engine: what it generates parses, lints clean, carries
+//! the Go-template braces literally, reproduces the article's values, and refuses bad
+//! configs with the key and line.
+
+use vault_istio::injector::InjectorConfig;
+use vault_istio::model::IstiodSpec;
+use vault_istio::render::{self, ChartLayout, ClusterFiles, RenderConfig};
+use vault_istio::source::{recognize, yaml};
+use vault_istio::template::Lookup;
+use vault_istio::{Options, Severity, SourceFile, lint};
+
+fn config(text: &str) -> RenderConfig {
+    RenderConfig::parse(&SourceFile::new("render.yaml", text)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn config_err(text: &str) -> String {
+    RenderConfig::parse(&SourceFile::new("render.yaml", text))
+        .expect_err("the config must be refused")
+        .to_string()
+}
+
+/// A config with `n` clusters, the given KV version and chart layout.
+fn config_text(n: usize, kv_version: u8, layout: &str) -> String {
+    let mut t = String::from("clusters:\n");
+    for i in 1..=n {
+        t.push_str(&format!(
+            "  - name: cluster{i}\n    kubernetesHost: https://cluster{i}.example.com:6443\n"
+        ));
+    }
+    t.push_str(&format!(
+        "kv:\n  version: {kv_version}\nistio:\n  chartLayout: {layout}\n"
+    ));
+    t
+}
+
+fn spec_of(name: &str, text: &str) -> IstiodSpec {
+    let docs = yaml::parse(text).unwrap_or_else(|e| panic!("{name} is not YAML: {e}\n{text}"));
+    let mut inv = recognize(name, &docs);
+    assert_eq!(inv.specs.len(), 1, "{name}: one istiod configuration");
+    inv.specs.remove(0)
+}
+
+fn files(cfg: &RenderConfig) -> Vec<ClusterFiles> {
+    render::render(cfg).expect("render")
+}
+
+#[test]
+fn go_template_braces_come_out_literally_and_read_the_right_secret() {
+    for kv in [1u8, 2] {
+        let cfg = config(&config_text(1, kv, "pilot"));
+        let out = files(&cfg);
+        let values = out[0].file(render::VALUES).unwrap();
+        assert!(values.contains("{{- with secret \""), "{values}");
+        let spec = spec_of("values.yaml", values);
+        let read_path = if kv == 2 {
+            "kubernetes-cluster1-secrets/data/istiod-service/certs"
+        } else {
+            "kubernetes-cluster1-secrets/istiod-service/certs"
+        };
+        let injector = InjectorConfig::from_spec(&spec);
+        assert_eq!(injector.secrets.len(), 4);
+        for s in &injector.secrets {
+            let text = s.template.and_then(|a| a.text()).expect("a template");
+            assert_eq!(
+                text,
+                render::agent_template(
+                    read_path,
+                    kv,
+                    text.split(".Data.")
+                        .nth(1)
+                        .unwrap()
+                        .split_whitespace()
+                        .next()
+                        .unwrap()
+                        .trim_start_matches("data.")
+                )
+            );
+            let tpl = s.parsed.as_ref().expect("parsed");
+            assert!(tpl.errors.is_empty(), "{:?}", tpl.errors);
+            assert_eq!(tpl.secret_reads[0].path.as_deref(), Some(read_path));
+            // What the agent writes: the value and one newline.
+            let r = tpl.render(text, &|_, _| Lookup::Value("PEM".into()));
+            assert_eq!(r.text, "PEM\n");
+            assert!(r.exact);
+        }
+    }
+}
+
+#[test]
+fn everything_rendered_lints_without_warnings() {
+    for n in [1usize, 5] {
+        for kv in [1u8, 2] {
+            for layout in ["pilot", "topLevel"] {
+                let cfg = config(&config_text(n, kv, layout));
+                assert_eq!(
+                    cfg.chart_layout,
+                    if layout == "pilot" {
+                        ChartLayout::Pilot
+                    } else {
+                        ChartLayout::TopLevel
+                    }
+                );
+                let out = files(&cfg);
+                assert_eq!(out.len(), n);
+                for c in &out {
+                    let sources = [
+                        SourceFile::new(
+                            format!("{}/values.yaml", c.cluster),
+                            c.file(render::VALUES).unwrap(),
+                        ),
+                        SourceFile::new(
+                            format!("{}/istio-operator.yaml", c.cluster),
+                            c.file(render::ISTIO_OPERATOR).unwrap(),
+                        ),
+                    ];
+                    let report = lint(&sources, &Options::default());
+                    assert_eq!(report.configuration_count(), 2, "{n} {kv} {layout}");
+                    let serious: Vec<_> = report
+                        .findings
+                        .iter()
+                        .filter(|f| f.severity >= Severity::Warning)
+                        .collect();
+                    assert!(
+                        serious.is_empty(),
+                        "{n} clusters, KV v{kv}, {layout}: {serious:#?}"
+                    );
+                    // Each cluster reads its own secret through its own auth mount.
+                    let spec = spec_of("values.yaml", c.file(render::VALUES).unwrap());
+                    assert_eq!(
+                        spec.vault("auth-path").unwrap().text(),
+                        Some(format!("auth/kubernetes-{}", c.cluster).as_str())
+                    );
+                    let sa = yaml::parse(c.file(render::SERVICE_ACCOUNT).unwrap())
+                        .expect("manifest YAML");
+                    let kinds: Vec<_> = sa
+                        .iter()
+                        .filter_map(|d| d.root.get("kind").and_then(|k| k.as_str()))
+                        .collect();
+                    assert_eq!(kinds, ["ServiceAccount", "Secret", "ClusterRoleBinding"]);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn the_articles_two_clusters_are_reproduced() {
+    let cfg = config(&config_text(2, 1, "pilot"));
+    let out = files(&cfg);
+    for (i, c) in out.iter().enumerate() {
+        let article_path = format!(
+            "{}/../tests/fixtures/upstream-seed/cluster{}-values.yaml",
+            env!("CARGO_MANIFEST_DIR"),
+            i + 1
+        );
+        let article = spec_of("article", &std::fs::read_to_string(&article_path).unwrap());
+        let ours = spec_of("values.yaml", c.file(render::VALUES).unwrap());
+        for a in &article.annotations {
+            let mine = ours
+                .annotation(&a.key)
+                .unwrap_or_else(|| panic!("{}: render lacks {}", c.cluster, a.key));
+            assert_eq!(mine.text(), a.text(), "{}: {}", c.cluster, a.key);
+        }
+        for e in &article.env {
+            assert_eq!(
+                ours.env_var(&e.name).and_then(|v| v.value.clone()),
+                e.value,
+                "{}: env {}",
+                c.cluster,
+                e.name
+            );
+        }
+        // What render adds beyond the article is exactly the documented hardening.
+        let extra: Vec<&str> = ours
+            .annotations
+            .iter()
+            .filter(|a| article.annotation(&a.key).is_none())
+            .map(|a| a.key.as_str())
+            .collect();
+        for key in &extra {
+            let documented = render::HARDENING_ANNOTATIONS.iter().any(|h| {
+                h.strip_suffix("<file>")
+                    .map_or(*h == *key, |prefix| key.starts_with(prefix))
+            });
+            assert!(
+                documented,
+                "{}: undocumented extra annotation {key}",
+                c.cluster
+            );
+        }
+        assert_eq!(extra.len(), 5, "{extra:?}");
+    }
+    // Without hardening, exactly the article's annotations.
+    let plain = config(&(config_text(2, 1, "pilot") + "hardening: false\n"));
+    let ours = spec_of(
+        "values.yaml",
+        files(&plain)[0].file(render::VALUES).unwrap(),
+    );
+    assert_eq!(ours.annotations.len(), 12);
+}
+
+#[test]
+fn revisions_top_level_layout_and_custom_names() {
+    let cfg = config(
+        "clusters:\n  - name: east\n    kubernetesHost: https://east:6443\nkv:\n  mount: istio-{cluster}\n  version: 2\n  path: ca\n  fields: {caKey: key}\nauth:\n  mount: k8s-{cluster}\n  role: istiod-east\nistio:\n  revision: 1-24\n  chartLayout: topLevel\n  secretVolumePath: /etc/vault-ca\nvault:\n  address: https://vault.example.com:8200\n",
+    );
+    assert_eq!(cfg.service_account, "istiod-1-24");
+    let out = files(&cfg);
+    let values = out[0].file(render::VALUES).unwrap();
+    let spec = spec_of("values.yaml", values);
+    assert_eq!(
+        spec.env_var("ROOT_CA_DIR").unwrap().value.as_deref(),
+        Some("/etc/vault-ca")
+    );
+    assert_eq!(
+        spec.vault("secret-volume-path").unwrap().text(),
+        Some("/etc/vault-ca")
+    );
+    assert_eq!(
+        spec.vault("service").unwrap().text(),
+        Some("https://vault.example.com:8200")
+    );
+    assert_eq!(
+        spec.vault("agent-inject-secret-ca-key.pem").unwrap().text(),
+        Some("istio-east/data/ca")
+    );
+    assert!(
+        spec.vault("agent-inject-template-ca-key.pem")
+            .unwrap()
+            .text()
+            .unwrap()
+            .contains("{{ .Data.data.key }}")
+    );
+    assert!(values.contains("revision: \"1-24\""));
+    let report = lint(
+        &[SourceFile::new("values.yaml", values)],
+        &Options::default(),
+    );
+    assert!(
+        report
+            .findings
+            .iter()
+            .all(|f| f.severity < Severity::Warning),
+        "{:#?}",
+        report.findings
+    );
+    let sa = out[0].file(render::SERVICE_ACCOUNT).unwrap();
+    assert!(sa.contains("name: \"istiod-1-24\""));
+    let setup = out[0].file(render::SETUP).unwrap();
+    assert!(setup.contains("vault secrets enable -path=istio-east -version=2 kv"));
+    assert!(setup.contains("vault kv put istio-east/ca \\\n  key=@certs/istiod-east/ca-key.pem"));
+    assert!(setup.contains(
+        "vault write auth/k8s-east/role/istiod-east \\\n  bound_service_account_names=istiod-1-24"
+    ));
+    assert_eq!(
+        out[0]
+            .file(render::POLICY)
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("path "))
+            .collect::<Vec<_>>(),
+        ["path \"istio-east/data/ca\" {"]
+    );
+}
+
+#[test]
+fn bad_configs_name_the_key_and_line() {
+    let e = config_err("clusters:\n  - name: a\n    kubernetesHost: https://a\nkv:\n  mout: x\n");
+    assert!(
+        e.starts_with("render.yaml:5:3: unknown key `kv.mout` (did you mean `mount`?)"),
+        "{e}"
+    );
+    let e = config_err("clustrs: []\n");
+    assert!(
+        e.contains("unknown key `config.clustrs` (did you mean `clusters`?)"),
+        "{e}"
+    );
+    let e = config_err("clusters:\n  - kubernetesHost: https://a\n");
+    assert!(
+        e.starts_with("render.yaml:2:5: `clusters[0].name` is missing"),
+        "{e}"
+    );
+    let e = config_err(
+        "clusters:\n  - name: a\n    kubernetesHost: https://a\n  - name: a\n    kubernetesHost: https://b\n",
+    );
+    assert!(
+        e.starts_with("render.yaml:4:11:") && e.contains("`a` is already used by clusters[0]"),
+        "{e}"
+    );
+    let e = config_err(
+        "clusters:\n  - name: a\n    kubernetesHost: https://a\nkv:\n  path: istiod service/certs\n",
+    );
+    assert!(
+        e.starts_with("render.yaml:5:9:")
+            && e.contains("`kv.path` is `istiod service/certs`: whitespace is not allowed here"),
+        "{e}"
+    );
+    let e =
+        config_err("clusters:\n  - name: a\n    kubernetesHost: https://a\nkv:\n  version: 3\n");
+    assert!(e.contains("`kv.version` is `3`: use 1 or 2"), "{e}");
+    let e = config_err("clusters:\n  - name: a\n    kubernetesHost: cluster-a:6443\n");
+    assert!(e.contains("expected an https:// or http:// URL"), "{e}");
+    let e = config_err(
+        "clusters:\n  - name: a\n    kubernetesHost: https://a\nauth:\n  role: \"istiod;rm -rf\"\n",
+    );
+    assert!(e.contains("`;` is not allowed here"), "{e}");
+    let e = config_err("");
+    assert!(e.contains("the config is empty"), "{e}");
+    let e = config_err("clusters: [\n");
+    assert!(e.contains("invalid YAML"), "{e}");
+}
+
+#[test]
+fn the_example_config_renders_and_lints_clean() {
+    let cfg = config(render::EXAMPLE);
+    assert_eq!(cfg.clusters.len(), 2);
+    for c in files(&cfg) {
+        let report = lint(
+            &[SourceFile::new(
+                "values.yaml",
+                c.file(render::VALUES).unwrap(),
+            )],
+            &Options::default(),
+        );
+        assert!(report.findings.is_empty(), "{:#?}", report.findings);
+    }
+}
