@@ -18,6 +18,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod template;
+pub mod vault;
 pub mod verify;
 
 pub use finding::{Finding, Location, Severity, Summary};

@@ -325,3 +325,67 @@ fn the_example_config_renders_and_lints_clean() {
         assert!(report.findings.is_empty(), "{:#?}", report.findings);
     }
 }
+
+#[test]
+fn the_generated_policy_grants_read_on_exactly_the_secret_the_annotations_read() {
+    use vault_istio::vault::{Acl, Capability, Operation, parse_policy};
+    for n in [1usize, 5] {
+        for kv in [1u8, 2] {
+            let cfg = config(&config_text(n, kv, "pilot"));
+            for c in files(&cfg) {
+                let policy = parse_policy("istiod", c.file(render::POLICY).unwrap())
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let acl = Acl::new(&[policy]);
+                // The path the annotations read, from the rendered values themselves.
+                let spec = spec_of("values.yaml", c.file(render::VALUES).unwrap());
+                let injector = InjectorConfig::from_spec(&spec);
+                let mut reads: Vec<String> = injector
+                    .secrets
+                    .iter()
+                    .flat_map(|s| {
+                        s.parsed
+                            .as_ref()
+                            .unwrap()
+                            .secret_reads
+                            .iter()
+                            .filter_map(|r| r.path.clone())
+                    })
+                    .collect();
+                reads.dedup();
+                assert_eq!(reads.len(), 1, "{reads:?}");
+                let read = &reads[0];
+                assert!(acl.allows(Operation::Read, read), "{read}");
+                assert_eq!(acl.capabilities(read), vec![Capability::Read], "{read}");
+                for op in [
+                    Operation::Create,
+                    Operation::Update,
+                    Operation::Patch,
+                    Operation::Delete,
+                    Operation::List,
+                ] {
+                    assert!(!acl.allows(op, read), "{op} on {read}");
+                }
+                let mount = format!("kubernetes-{}-secrets", c.cluster);
+                let mut others = vec![
+                    format!("{mount}/other"),
+                    format!("{mount}/istiod-service"),
+                    format!("{mount}/istiod-service/"),
+                    format!("{mount}/istiod-service/certs/x"),
+                    format!("{mount}/istiod-service/certs2"),
+                    format!("{mount}/data/istiod-service/other"),
+                    format!("{mount}/metadata/istiod-service/certs"),
+                    "kubernetes-clusterX-secrets/istiod-service/certs".to_string(),
+                    "sys/mounts".to_string(),
+                ];
+                // On KV v2 the plain path is not what the agent reads.
+                if kv == 2 {
+                    others.push(format!("{mount}/istiod-service/certs"));
+                }
+                for p in others.iter().filter(|p| *p != read) {
+                    assert!(!acl.allows(Operation::Read, p), "read on {p}");
+                    assert!(!acl.allows(Operation::List, p), "list on {p}");
+                }
+            }
+        }
+    }
+}
