@@ -262,35 +262,28 @@ fn shell_word(value: &str) -> String {
     }
 }
 
-fn yaml_helper(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("yaml", 0))?;
-    let indent = h.param(1).and_then(|p| p.value().as_u64()).unwrap_or(2) as usize;
-    out.write(&yaml_scalar(value, indent))?;
-    Ok(())
-}
-
-fn sh_helper(
-    h: &Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &Context,
-    _: &mut RenderContext<'_, '_>,
-    out: &mut dyn Output,
-) -> HelperResult {
-    let value = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("sh", 0))?;
-    out.write(&shell_word(value))?;
-    Ok(())
+/// Writes `format(first parameter, second parameter or 2)`: the shape of every helper here.
+fn text_helper(
+    name: &'static str,
+    format: fn(&str, usize) -> String,
+) -> impl Fn(
+    &Helper<'_>,
+    &Handlebars<'_>,
+    &Context,
+    &mut RenderContext<'_, '_>,
+    &mut dyn Output,
+) -> HelperResult
++ Send
++ Sync {
+    move |h, _, _, _, out| {
+        let value = h
+            .param(0)
+            .and_then(|p| p.value().as_str())
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+        let width = h.param(1).and_then(|p| p.value().as_u64()).unwrap_or(2) as usize;
+        out.write(&format(value, width))?;
+        Ok(())
+    }
 }
 
 /// Why rendering failed (a template bug; configs are validated before).
@@ -305,8 +298,8 @@ fn registry() -> Result<Handlebars<'static>, RenderError> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_escape_fn(handlebars::no_escape);
-    hb.register_helper("yaml", Box::new(yaml_helper));
-    hb.register_helper("sh", Box::new(sh_helper));
+    hb.register_helper("yaml", Box::new(text_helper("yaml", yaml_scalar)));
+    hb.register_helper("sh", Box::new(text_helper("sh", |v, _| shell_word(v))));
     for (name, text) in [
         (
             "values-pilot",
