@@ -389,3 +389,85 @@ fn the_generated_policy_grants_read_on_exactly_the_secret_the_annotations_read()
         }
     }
 }
+
+#[test]
+fn configs_that_would_render_something_broken_are_refused() {
+    let base = "clusters:\n  - name: a\n    kubernetesHost: https://a\n";
+    let cases: &[(&str, &str)] = &[
+        (
+            "kv:\n  fields:\n    caKey: ca-key\n",
+            "`kv.fields.caKey` is `ca-key`: the agent template reads it as `.Data.ca-key`",
+        ),
+        (
+            "kv:\n  fields:\n    caCert: ca_key\n",
+            "the same field as `kv.fields.caKey`",
+        ),
+        ("kv:\n  path: \"+/certs\"\n", "`+` is not allowed here"),
+        (
+            "kv:\n  path: istiod//certs\n",
+            "a Vault path of non-empty segments",
+        ),
+        (
+            "kv:\n  path: ../certs\n",
+            "a Vault path of non-empty segments",
+        ),
+        (
+            "istio:\n  revision: \"1.24\"\n",
+            "`istio.revision` is `1.24`: Kubernetes needs",
+        ),
+        (
+            "istio:\n  namespace: Istio_System\n",
+            "`istio.namespace` is `Istio_System`",
+        ),
+        (
+            "istio:\n  secretVolumePath: /vault/secrets/../x\n",
+            "must not contain `.` or `..` segments",
+        ),
+        (
+            "auth:\n  role: a/b\n",
+            "`auth.role` is `a/b`: a name, without `/`",
+        ),
+        ("auth:\n  ttl: forever\n", "`auth.ttl` is `forever`"),
+        (
+            "kv:\n  mount: a\nkv:\n  mount: b\n",
+            "`config.kv` is set twice",
+        ),
+        ("---\nclusters: []\n", "one YAML document"),
+    ];
+    for (extra, expected) in cases {
+        let e = config_err(&format!("{base}{extra}"));
+        assert!(e.contains(expected), "{extra:?}: {e}");
+    }
+    for name in [".", "..", "Cluster1", "a_b", "-a"] {
+        let e = config_err(&format!(
+            "clusters:\n  - name: \"{name}\"\n    kubernetesHost: https://a\n"
+        ));
+        assert!(e.contains("use lower-case letters, digits"), "{name}: {e}");
+    }
+    let e = config_err(
+        "clusters:\n  - name: a\n    kubernetesHost: https://a\n  - name: b\n    kubernetesHost: https://b\nkv:\n  mount: shared\n  path: istio/certs\n",
+    );
+    assert!(
+        e.contains("all 2 clusters would share the secret `shared/istio/certs`"),
+        "{e}"
+    );
+    // Leading and trailing slashes are normalised, not kept in the paths istiod reads.
+    let cfg = config(&format!(
+        "{base}kv:\n  mount: m/\n  path: /lead/trail/\n  version: 2\n"
+    ));
+    let out = files(&cfg);
+    assert!(
+        out[0]
+            .file(render::POLICY)
+            .unwrap()
+            .contains("path \"m/data/lead/trail\"")
+    );
+    // A revision reaches the pilot layout too (revision is a top-level chart value).
+    let cfg = config(&format!("{base}istio:\n  revision: 1-24\n"));
+    let values = files(&cfg)[0].file(render::VALUES).unwrap().to_string();
+    let docs = yaml::parse(&values).unwrap();
+    assert_eq!(
+        docs[0].root.get("revision").and_then(|r| r.as_str()),
+        Some("1-24")
+    );
+}

@@ -64,6 +64,12 @@ path "secret/metadata/istio/*" { capabilities = ["deny"] }"#,
         "list-exact-trimmed",
         r#"path "secret/metadata/istio" { capabilities = ["list"] }"#,
     )],
+    // A doubled leading slash: Vault strips one, the other stays part of the path.
+    &[(
+        "double-slash",
+        r#"path "//kv/istio/ca" { capabilities = ["read"] }
+path "/kv/other" { capabilities = ["read"] }"#,
+    )],
     // Legacy policy= form and JSON.
     &[
         ("legacy", r#"path "kv/legacy/*" { policy = "write" }"#),

@@ -222,3 +222,26 @@ fn generated_setup_scripts_configure_openbao_kv_v1() -> Result<()> {
 fn generated_setup_scripts_configure_openbao_kv_v2() -> Result<()> {
     round_trip(2)
 }
+
+#[test]
+fn a_setup_rendered_for_another_kv_version_stops_with_a_clear_error() -> Result<()> {
+    let Some(bao) = OpenBao::start()? else {
+        return Ok(());
+    };
+    let v1 = tempfile::tempdir()?;
+    prepare(v1.path(), 1)?;
+    run_setup(&bao, v1.path(), "cluster1")?;
+    // The same mount, now rendered for KV v2: the script must not write a v1 secret that
+    // the v2 annotations and policy would never find.
+    let v2 = tempfile::tempdir()?;
+    prepare(v2.path(), 2)?;
+    let err = run_setup(&bao, v2.path(), "cluster1").expect_err("the version mismatch must fail");
+    let msg = format!("{err:#}");
+    assert!(
+        msg.contains(
+            "kubernetes-cluster1-secrets is a KV v1 mount, but this setup was rendered for KV v2"
+        ),
+        "{msg}"
+    );
+    Ok(())
+}

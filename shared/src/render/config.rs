@@ -134,6 +134,18 @@ impl Reader<'_> {
         let entries = node
             .as_mapping()
             .ok_or_else(|| self.err(node, format!("`{what}` must be a mapping")))?;
+        for (i, (k, _)) in entries.iter().enumerate() {
+            if let Some(key) = k.as_str()
+                && entries[..i]
+                    .iter()
+                    .any(|(prev, _)| prev.as_str() == Some(key))
+            {
+                return Err(self.err(
+                    k,
+                    format!("`{what}.{key}` is set twice; YAML would silently keep the last one"),
+                ));
+            }
+        }
         for (k, _) in entries {
             let key = k.as_str().unwrap_or_default();
             if !allowed.contains(&key) {
@@ -178,7 +190,7 @@ impl Reader<'_> {
             let probe = s.replace("{cluster}", "x");
             if let Some(bad) = probe
                 .chars()
-                .find(|c| c.is_whitespace() || "\"'`$\\;&|<>(){}*?!#".contains(*c))
+                .find(|c| c.is_whitespace() || "\"'`$\\;&|<>(){}*?!#+".contains(*c))
             {
                 return Err(self.err(
                     node,
@@ -220,11 +232,42 @@ fn describe(c: char) -> String {
     }
 }
 
-/// A valid Kubernetes / Vault name part: letters, digits, `-`, `_`, `.`.
-fn is_name(s: &str) -> bool {
+/// A DNS-1123 label (Kubernetes object names, namespaces, revisions; also safe as a
+/// directory name): lower-case letters, digits and `-`, alphanumeric at both ends, at most
+/// 63 characters. Cluster names may also use `.` inside.
+fn is_dns_label(s: &str, dots: bool) -> bool {
+    let ok_char =
+        |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (dots && c == '.');
+    let ends = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
     !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && s.len() <= 63
+        && s.chars().all(ok_char)
+        && ends(s.chars().next())
+        && ends(s.chars().last())
+}
+
+/// A Go template identifier, so `.Data.<field>` parses (`ca-key` or `ca.key` would not).
+fn is_go_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A Vault path pattern: segments joined by single `/`, none empty, `.` or `..`.
+fn clean_vault_path(s: &str) -> Option<String> {
+    let t = s.trim_matches('/');
+    (!t.is_empty()
+        && t.split('/')
+            .all(|seg| !seg.is_empty() && seg != "." && seg != ".."))
+    .then(|| t.to_string())
+}
+
+/// A Vault duration: Go syntax (`24h`, `1h30m`) or whole seconds.
+fn is_vault_duration(s: &str) -> bool {
+    s.bytes().all(|b| b.is_ascii_digit()) && !s.is_empty()
+        || crate::injector::values::parse_duration(s).is_ok_and(|n| n > 0)
 }
 
 impl RenderConfig {
@@ -236,6 +279,15 @@ impl RenderConfig {
             column: e.column,
             message: format!("invalid YAML: {}", e.message),
         })?;
+        if let Some(extra) = docs.get(1) {
+            return Err(ConfigError {
+                file: src.name.clone(),
+                line: extra.root.span().start.line,
+                column: 1,
+                message: "a render config is one YAML document; remove the `---` and what follows"
+                    .into(),
+            });
+        }
         let Some(doc) = docs.first() else {
             return Err(ConfigError {
                 file: src.name.clone(),
@@ -264,11 +316,8 @@ impl RenderConfig {
             let name = r
                 .word(c, "name", &path)?
                 .ok_or_else(|| r.err(c, format!("`{path}.name` is missing")))?;
-            if !is_name(&name) {
-                return Err(r.err(
-                    c.get("name").unwrap_or(c),
-                    format!("`{path}.name` is `{name}`: use letters, digits, `-`, `_` and `.`"),
-                ));
+            if !is_dns_label(&name, true) {
+                return Err(r.err(c.get("name").unwrap_or(c), format!("`{path}.name` is `{name}`: use lower-case letters, digits, `-` and `.`, starting and ending with a letter or digit (it names files, a directory and Kubernetes objects)")));
             }
             if let Some(prev) = clusters.iter().position(|p| p.name == name) {
                 return Err(r.err(c.get("name").unwrap_or(c), format!("`{path}.name` `{name}` is already used by clusters[{prev}]; cluster names must be unique")));
@@ -310,6 +359,21 @@ impl RenderConfig {
             cert_chain: field("certChain", "cert_chain")?,
             root_cert: field("rootCert", "root_cert")?,
         };
+        let named = [
+            ("caKey", &fields.ca_key),
+            ("caCert", &fields.ca_cert),
+            ("certChain", &fields.cert_chain),
+            ("rootCert", &fields.root_cert),
+        ];
+        for (i, (key, value)) in named.iter().enumerate() {
+            let at = fields_node.get(key).unwrap_or(fields_node);
+            if !is_go_identifier(value) {
+                return Err(r.err(at, format!("`kv.fields.{key}` is `{value}`: the agent template reads it as `.Data.{value}`, so use letters, digits and `_` (starting with a letter or `_`)")));
+            }
+            if let Some((other, _)) = named[..i].iter().find(|(_, v)| v == value) {
+                return Err(r.err(at, format!("`kv.fields.{key}` is `{value}`, the same field as `kv.fields.{other}`: each file needs its own field")));
+            }
+        }
         let kv_version = match r.string(kv, "version", "kv")?.as_deref() {
             None | Some("1") => 1,
             Some("2") => 2,
@@ -371,29 +435,79 @@ impl RenderConfig {
                 ));
             }
         };
-        let auth_mount = r
-            .word(auth, "mount", "auth")?
-            .unwrap_or_else(|| "kubernetes-{cluster}".into());
+        let vault_path = |node: &Node,
+                          key: &str,
+                          path: &str,
+                          default: &str|
+         -> Result<String, ConfigError> {
+            let raw = r.word(node, key, path)?.unwrap_or_else(|| default.into());
+            clean_vault_path(raw.trim_start_matches("auth/")).ok_or_else(|| {
+                r.err(node.get(key).unwrap_or(node), format!("`{path}.{key}` is `{raw}`: a Vault path of non-empty segments, without `//`, `.` or `..`"))
+            })
+        };
+        let auth_mount = vault_path(auth, "mount", "auth", "kubernetes-{cluster}")?;
+        let kv_mount = vault_path(kv, "mount", "kv", "kubernetes-{cluster}-secrets")?;
+        let kv_path = vault_path(kv, "path", "kv", "istiod-service/certs")?;
+        let label = |node: &Node,
+                     key: &str,
+                     path: &str,
+                     value: Option<&String>|
+         -> Result<(), ConfigError> {
+            match value {
+                Some(v) if !is_dns_label(v, false) => Err(r.err(node.get(key).unwrap_or(node), format!("`{path}.{key}` is `{v}`: Kubernetes needs lower-case letters, digits and `-`, starting and ending with a letter or digit"))),
+                _ => Ok(()),
+            }
+        };
+        label(istio, "revision", "istio", revision.as_ref())?;
+        let namespace = r
+            .word(istio, "namespace", "istio")?
+            .unwrap_or_else(|| "istio-system".into());
+        label(istio, "namespace", "istio", Some(&namespace))?;
+        let role = r
+            .word(auth, "role", "auth")?
+            .unwrap_or_else(|| "istiod".into());
+        let policy = r
+            .word(auth, "policy", "auth")?
+            .unwrap_or_else(|| "istiod-certs-{cluster}".into());
+        for (key, value) in [("role", &role), ("policy", &policy)] {
+            if value.contains('/') {
+                return Err(r.err(
+                    auth.get(key).unwrap_or(auth),
+                    format!("`auth.{key}` is `{value}`: a name, without `/`"),
+                ));
+            }
+        }
+        let ttl = r.word(auth, "ttl", "auth")?.unwrap_or_else(|| "24h".into());
+        if !is_vault_duration(&ttl) {
+            return Err(r.err(
+                auth.get("ttl").unwrap_or(auth),
+                format!("`auth.ttl` is `{ttl}`: a duration such as 24h or 1h30m, or whole seconds"),
+            ));
+        }
+        if secret_volume_path
+            .split('/')
+            .any(|seg| seg == "." || seg == "..")
+        {
+            return Err(r.err(
+                istio.get("secretVolumePath").unwrap_or(istio),
+                "`istio.secretVolumePath` must not contain `.` or `..` segments",
+            ));
+        }
+        // Every cluster needs its own secret, or each setup script overwrites the others'.
+        if clusters.len() > 1 && !kv_mount.contains("{cluster}") && !kv_path.contains("{cluster}") {
+            let at = kv.get("path").or(kv.get("mount")).unwrap_or(kv);
+            return Err(r.err(at, format!("all {} clusters would share the secret `{kv_mount}/{kv_path}`: put `{{cluster}}` in `kv.mount` or `kv.path`", clusters.len())));
+        }
         Ok(RenderConfig {
-            kv_mount: r
-                .word(kv, "mount", "kv")?
-                .unwrap_or_else(|| "kubernetes-{cluster}-secrets".into()),
+            kv_mount,
             kv_version,
-            kv_path: r
-                .word(kv, "path", "kv")?
-                .unwrap_or_else(|| "istiod-service/certs".into()),
+            kv_path,
             fields,
-            auth_mount: auth_mount.trim_start_matches("auth/").to_string(),
-            role: r
-                .word(auth, "role", "auth")?
-                .unwrap_or_else(|| "istiod".into()),
-            policy: r
-                .word(auth, "policy", "auth")?
-                .unwrap_or_else(|| "istiod-certs-{cluster}".into()),
-            ttl: r.word(auth, "ttl", "auth")?.unwrap_or_else(|| "24h".into()),
-            namespace: r
-                .word(istio, "namespace", "istio")?
-                .unwrap_or_else(|| "istio-system".into()),
+            auth_mount,
+            role,
+            policy,
+            ttl,
+            namespace,
             revision,
             service_account,
             chart_layout,

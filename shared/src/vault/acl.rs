@@ -102,7 +102,9 @@ impl Acl {
                 acl.root = true;
             }
             for rule in &policy.rules {
-                let path = rule.path.strip_prefix('/').unwrap_or(&rule.path);
+                // The parser already stripped the one leading '/' Vault strips; a second
+                // one belongs to the path (`//a` does not match `a`, as on the server).
+                let path = rule.path.as_str();
                 // The parser rejects `+*`; a hand-built Policy might not.
                 if path.contains("+*") {
                     continue;
@@ -723,7 +725,15 @@ path "secret/metadata/istio/*" {
                     line: None,
                 },
                 PathRule {
-                    path: "/x/*".into(),
+                    path: "x/*".into(),
+                    capabilities: vec![C::Read],
+                    line: None,
+                },
+                // Paths are used as given: the parser strips the one leading '/' Vault
+                // strips, so a leading '/' left here is part of the path (`//y/*` in a
+                // policy file), and matches nothing a request can name.
+                PathRule {
+                    path: "/y/*".into(),
                     capabilities: vec![C::Read],
                     line: None,
                 },
@@ -734,6 +744,8 @@ path "secret/metadata/istio/*" {
         assert!(!a.allows(Read, ""));
         assert!(a.allows(Read, "x/y"));
         assert_eq!(a.deciding_rule("x/y"), Some("x/*"));
+        assert!(!a.allows(Read, "y/z"));
+        assert!(!a.allows(Read, "/y/z"));
     }
 
     #[test]
