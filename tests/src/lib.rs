@@ -7,9 +7,14 @@
 //! with raw JSON requests and a `vault` → `bao` shim for running generated `vault …` scripts.
 //! Tests that need it skip loudly on a developer machine without the binary and fail under
 //! `CI=true`; `.ci/test` installs it.
+//!
+//! [`kube`]: the Kubernetes API stand-in, an HTTPS server on its own runtime serving one
+//! cluster's objects from YAML fixtures (`tests/fixtures/kube/`), reached through a real
+//! kubeconfig; the real `kubectl` (`KUBECTL_BIN`) runs against it.
 
 use std::path::PathBuf;
 
+pub mod kube;
 pub mod openbao;
 
 /// `tests/fixtures/upstream-seed/`: the public Vault + Istio demo's values and certificates.
