@@ -68,12 +68,40 @@ pub enum Location {
         #[serde(skip_serializing_if = "Option::is_none")]
         line: Option<u32>,
     },
+    /// A live Kubernetes object (or the cluster itself, with kind `Cluster`).
+    Object {
+        cluster: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        namespace: Option<String>,
+        /// The object's kind (`Deployment`, `Pod`, ...). Serialised as `object_kind`, as
+        /// `kind` names the location's own variant.
+        #[serde(rename = "object_kind")]
+        kind: String,
+        name: String,
+    },
 }
 
 impl Location {
     pub fn file(&self) -> &str {
         match self {
             Location::Yaml { file, .. } | Location::Pem { file, .. } => file,
+            Location::Object { cluster, .. } => cluster,
+        }
+    }
+
+    /// `k8s/<cluster>/<namespace>/<kind>/<name>` for live objects (the SARIF URI too).
+    pub fn object_uri(&self) -> Option<String> {
+        match self {
+            Location::Object {
+                cluster,
+                namespace,
+                kind,
+                name,
+            } => Some(match namespace {
+                Some(ns) => format!("k8s/{cluster}/{ns}/{kind}/{name}"),
+                None => format!("k8s/{cluster}/{kind}/{name}"),
+            }),
+            _ => None,
         }
     }
 
@@ -85,6 +113,7 @@ impl Location {
                 line.unwrap_or(0),
                 block.map_or(0, |b| u32::try_from(b).unwrap_or(u32::MAX)),
             ),
+            Location::Object { .. } => (0, 0),
         }
     }
 
@@ -94,6 +123,7 @@ impl Location {
             Location::Yaml {
                 file, line, column, ..
             } => format!("{file}:{line}:{column}"),
+            Location::Object { .. } => self.object_uri().unwrap_or_default(),
             Location::Pem {
                 file,
                 member,

@@ -8,6 +8,7 @@
 //! **Invariant:** no file system, network, clock, environment or threads here; the crate
 //! builds for `wasm32-unknown-unknown`.
 
+pub mod audit;
 pub mod bundle;
 pub mod finding;
 pub mod injector;

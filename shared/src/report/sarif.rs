@@ -80,8 +80,9 @@ fn to_i64(v: u32) -> i64 {
 }
 
 /// The file and region GitHub shows a result at. PEM findings point at the block's BEGIN
-/// line when the file stands alone, else at the file's first line.
-fn region(location: &Location) -> (&str, sarif::Region) {
+/// line when the file stands alone, else at the file's first line; live objects get the
+/// synthetic URI `k8s/<cluster>/<namespace>/<kind>/<name>`.
+fn region(location: &Location) -> (String, sarif::Region) {
     match location {
         Location::Yaml {
             file,
@@ -102,13 +103,17 @@ fn region(location: &Location) -> (&str, sarif::Region) {
                 .end_line(to_i64(end_line))
                 .end_column(to_i64(end_column))
                 .build();
-            (file, region)
+            (file.clone(), region)
         }
         Location::Pem { file, line, .. } => (
-            file,
+            file.clone(),
             sarif::Region::builder()
                 .start_line(to_i64(line.unwrap_or(1)))
                 .build(),
+        ),
+        Location::Object { .. } => (
+            location.object_uri().unwrap_or_default(),
+            sarif::Region::builder().start_line(1).build(),
         ),
     }
 }
@@ -123,7 +128,7 @@ pub fn render(findings: &[crate::Finding]) -> String {
                 .physical_location(
                     sarif::PhysicalLocation::builder()
                         .artifact_location(
-                            sarif::ArtifactLocation::builder().uri(uri(file)).build(),
+                            sarif::ArtifactLocation::builder().uri(uri(&file)).build(),
                         )
                         .region(region)
                         .build(),

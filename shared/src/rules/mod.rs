@@ -9,6 +9,7 @@ use crate::model::{IstiodSpec, Place};
 pub mod vi1xx_injector;
 pub mod vi2xx_istiod;
 pub mod vi3xx_bundle;
+pub mod vi4xx_cluster;
 pub mod vi6xx_multicluster;
 
 /// Everything about a rule except its logic.
@@ -77,6 +78,8 @@ pub enum Check {
     Bundle(fn(&crate::bundle::BundleTarget<'_>, &mut Emitter<'_>)),
     /// Several clusters' bundles together.
     Mesh(fn(&crate::bundle::MeshTarget<'_>, &mut Emitter<'_>)),
+    /// One live cluster's snapshot.
+    Cluster(fn(&crate::audit::ClusterTarget<'_>, &mut Emitter<'_>)),
 }
 
 pub struct Rule {
@@ -240,6 +243,13 @@ pub static RULES: &[&Rule] = &[
     &vi3xx_bundle::vi320_ca_cert_extra_blocks::RULE,
     &vi3xx_bundle::vi321_intermediate_not_ca::RULE,
     &vi3xx_bundle::vi322_go_parse_error::RULE,
+    &vi4xx_cluster::vi401_cluster_not_audited::RULE,
+    &vi4xx_cluster::vi402_istiod_not_found::RULE,
+    &vi4xx_cluster::vi403_injector_webhook_missing::RULE,
+    &vi4xx_cluster::vi404_injector_failure_policy_ignore::RULE,
+    &vi4xx_cluster::vi405_istiod_pod_not_injected::RULE,
+    &vi4xx_cluster::vi406_istiod_self_signed::RULE,
+    &vi4xx_cluster::vi407_cacerts_secret_leftover::RULE,
     &vi6xx_multicluster::vi601_cross_cluster_untrusted::RULE,
     &vi6xx_multicluster::vi602_shared_intermediate_key::RULE,
 ];

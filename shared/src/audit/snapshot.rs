@@ -1,0 +1,221 @@
+//! The snapshot of one cluster: what the audit collected, in the engine's own types.
+
+use crate::finding::Location;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterSnapshot {
+    /// The kube context (or another name the user knows the cluster by).
+    pub cluster: String,
+    /// The API server URL, for messages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server: Option<String>,
+    /// Where istiod runs (default `istio-system`).
+    pub istio_namespace: String,
+    /// Why the cluster could not be read at all (unreachable, unauthorised).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<String>,
+    /// Reads that failed (forbidden, timed out): each means a check could not run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<CollectProblem>,
+    /// Every istiod Deployment (all revisions) with its running pods.
+    #[serde(default)]
+    pub istiod: Vec<IstiodDeployment>,
+    /// The Vault injector's webhooks (`vault.hashicorp.com`), from any
+    /// MutatingWebhookConfiguration. `None` when they could not be listed.
+    #[serde(default)]
+    pub injector_webhooks: Option<Vec<InjectorWebhook>>,
+    /// Secrets in the istio namespace: names, types and keys only, never data. `None`
+    /// when they could not be listed.
+    #[serde(default)]
+    pub secrets: Option<Vec<SecretInfo>>,
+    /// Labels of the Istio namespace (for the webhook's namespaceSelector).
+    #[serde(default)]
+    pub istio_namespace_labels: BTreeMap<String, String>,
+    /// ServiceAccount names in the Istio namespace; `None` when not listable.
+    #[serde(default)]
+    pub service_accounts: Option<Vec<String>>,
+    /// Subjects bound to the ClusterRole `system:auth-delegator` (any binding); `None`
+    /// when ClusterRoleBindings could not be listed.
+    #[serde(default)]
+    pub auth_delegators: Option<Vec<SubjectRef>>,
+    /// `root-cert.pem` of every `istio-ca-root-cert` ConfigMap, by namespace; `None` when
+    /// ConfigMaps could not be listed.
+    #[serde(default)]
+    pub root_cert_configmaps: Option<Vec<RootCertConfigMap>>,
+}
+
+impl ClusterSnapshot {
+    /// `k8s/<cluster>/<namespace>/<kind>/<name>`: how findings about live objects are named
+    /// (also the SARIF URI).
+    pub fn object_uri(&self, namespace: &str, kind: &str, name: &str) -> String {
+        format!("k8s/{}/{namespace}/{kind}/{name}", self.cluster)
+    }
+
+    /// A location for a live object.
+    pub fn at(&self, namespace: Option<&str>, kind: &str, name: &str) -> Location {
+        Location::Object {
+            cluster: self.cluster.clone(),
+            namespace: namespace.map(str::to_string),
+            kind: kind.to_string(),
+            name: name.to_string(),
+        }
+    }
+}
+
+/// A read that failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CollectProblem {
+    /// What was being read, as a sentence fragment: `list secrets in istio-system`.
+    pub what: String,
+    /// The HTTP status, when the API server answered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IstiodDeployment {
+    pub name: String,
+    pub namespace: String,
+    /// The Deployment as the API server returned it (YAML or JSON), for the lint rules.
+    #[serde(default)]
+    pub manifest: String,
+    #[serde(default)]
+    pub pods: Vec<IstiodPod>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IstiodPod {
+    pub name: String,
+    /// The pod's labels (for the webhook's objectSelector).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// `Pending`, `Running`, ...
+    #[serde(default)]
+    pub phase: String,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub init_containers: Vec<ContainerState>,
+    /// The `discovery` container's log (recent lines), if it could be read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub discovery_log: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContainerState {
+    pub name: String,
+    /// Exit code once terminated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
+    /// `waiting`, `running` or `terminated`, with the reason if any.
+    #[serde(default)]
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InjectorWebhook {
+    /// The MutatingWebhookConfiguration.
+    pub configuration: String,
+    /// The webhook's name (`vault.hashicorp.com`).
+    pub name: String,
+    /// `Fail` or `Ignore` (Kubernetes defaults to `Fail` when unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure_policy: Option<String>,
+    /// The Service the webhook calls (`clientConfig.service`); `None` for a URL webhook.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ObjectRef>,
+    /// Ready endpoints behind that Service; `None` when not readable.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready_endpoints: Option<usize>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<LabelSelector>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_selector: Option<LabelSelector>,
+}
+
+/// A namespaced object's coordinates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectRef {
+    pub namespace: String,
+    pub name: String,
+}
+
+/// A ServiceAccount (or other) subject of a binding.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SubjectRef {
+    pub kind: String,
+    #[serde(default)]
+    pub namespace: String,
+    pub name: String,
+}
+
+/// A Kubernetes label selector (matchLabels + matchExpressions).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelSelector {
+    #[serde(default)]
+    pub match_labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub match_expressions: Vec<LabelRequirement>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelRequirement {
+    pub key: String,
+    /// `In`, `NotIn`, `Exists`, `DoesNotExist`.
+    pub operator: String,
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+impl LabelSelector {
+    /// Does the selector match these labels (Kubernetes semantics; an empty selector
+    /// matches everything)?
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        self.match_labels
+            .iter()
+            .all(|(k, v)| labels.get(k) == Some(v))
+            && self.match_expressions.iter().all(|r| {
+                let value = labels.get(&r.key);
+                match r.operator.as_str() {
+                    "In" => value.is_some_and(|v| r.values.contains(v)),
+                    "NotIn" => value.is_none_or(|v| !r.values.contains(v)),
+                    "Exists" => value.is_some(),
+                    "DoesNotExist" => value.is_none(),
+                    _ => false,
+                }
+            })
+    }
+}
+
+/// One `istio-ca-root-cert` ConfigMap.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RootCertConfigMap {
+    pub namespace: String,
+    /// Its `root-cert.pem` (public certificates only).
+    pub root_cert: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretInfo {
+    pub name: String,
+    #[serde(rename = "type", default)]
+    pub type_: String,
+    /// Data keys only.
+    #[serde(default)]
+    pub keys: Vec<String>,
+}
