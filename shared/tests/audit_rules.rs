@@ -91,6 +91,33 @@ fn healthy() -> ClusterSnapshot {
 }
 
 const ROOT: &str = include_str!("../../tests/fixtures/upstream-seed/certs/root-cert.pem");
+/// cluster1's intermediate: a CA certificate, but not self-signed.
+const INTERMEDIATE: &str =
+    include_str!("../../tests/fixtures/upstream-seed/certs/istiod-cluster1/ca-cert.pem");
+
+/// A root like the one istiod generates when it falls back to self-signing
+/// (`O=cluster.local`, no CN), made once per run.
+fn fallback_root() -> &'static str {
+    static PEM: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    PEM.get_or_init(|| {
+        let mut params = rcgen::CertificateParams::default();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "cluster.local");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let key = rcgen::KeyPair::generate().expect("keygen");
+        params.self_signed(&key).expect("self-sign").pem()
+    })
+}
+
+fn istio_system_root(s: &mut ClusterSnapshot) -> &mut String {
+    &mut s.root_cert_configmaps.as_mut().unwrap()[0].root_cert
+}
+
+fn webhook(s: &mut ClusterSnapshot) -> &mut InjectorWebhook {
+    &mut s.injector_webhooks.as_mut().unwrap()[0]
+}
 
 fn pod(s: &mut ClusterSnapshot) -> &mut IstiodPod {
     &mut s.istiod[0].pods[0]
@@ -201,9 +228,93 @@ fn firing() -> Vec<Case> {
             },
             "Secret `cacerts` with a CA private key is still in `istio-system`",
         ),
+        (
+            "VI408",
+            "no_ready_endpoints",
+            |s| webhook(s).ready_endpoints = Some(0),
+            "calls Service vault/vault-agent-injector-svc, which has no ready endpoints",
+        ),
+        (
+            "VI408",
+            "namespace_selector_excludes_istio_system",
+            |s| {
+                webhook(s).namespace_selector = Some(LabelSelector {
+                    match_labels: BTreeMap::from([(
+                        "vault-injection".to_string(),
+                        "enabled".to_string(),
+                    )]),
+                    ..Default::default()
+                })
+            },
+            "namespaceSelector does not match namespace `istio-system`",
+        ),
+        (
+            "VI408",
+            "object_selector_excludes_istiod",
+            |s| {
+                webhook(s).object_selector = Some(LabelSelector {
+                    match_expressions: vec![LabelRequirement {
+                        key: "vault-injection".into(),
+                        operator: "Exists".into(),
+                        values: vec![],
+                    }],
+                    ..Default::default()
+                })
+            },
+            "objectSelector does not match istiod pod `istiod-7f9c6b5d4-x2k8q`",
+        ),
+        (
+            "VI409",
+            "no_service_account",
+            |s| s.service_accounts = Some(vec!["default".into()]),
+            "ServiceAccount `istiod` does not exist in `istio-system`",
+        ),
+        (
+            "VI409",
+            "no_token_secret",
+            |s| s.secrets = Some(vec![]),
+            "no long-lived token Secret for ServiceAccount `istiod`",
+        ),
+        (
+            "VI409",
+            "not_bound_to_auth_delegator",
+            |s| {
+                s.auth_delegators = Some(vec![SubjectRef {
+                    kind: "ServiceAccount".into(),
+                    namespace: "vault".into(),
+                    name: "istiod".into(),
+                }])
+            },
+            "ServiceAccount istio-system/istiod is not bound to system:auth-delegator",
+        ),
+        (
+            "VI410",
+            "another_namespace_differs",
+            |s| s.root_cert_configmaps.as_mut().unwrap()[1].root_cert = fallback_root().into(),
+            "`istio-ca-root-cert` in `default` differs from the one in `istio-system`",
+        ),
+        (
+            "VI410",
+            "self_signed_fallback_root",
+            |s| {
+                for m in s.root_cert_configmaps.as_mut().unwrap() {
+                    m.root_cert = fallback_root().into();
+                }
+            },
+            "looks like istiod's self-signed fallback root",
+        ),
+        (
+            "VI410",
+            "intermediate_as_root",
+            |s| {
+                for m in s.root_cert_configmaps.as_mut().unwrap() {
+                    m.root_cert = INTERMEDIATE.into();
+                }
+            },
+            "is not self-signed (issued by `CN=Root CA, O=Istio`)",
+        ),
     ]
 }
-
 /// Close misses: the rule must stay quiet.
 fn quiet() -> Vec<Case> {
     vec![
@@ -257,6 +368,53 @@ fn quiet() -> Vec<Case> {
                     keys: vec![],
                 })
             },
+            "",
+        ),
+        (
+            "VI408",
+            "ready_endpoints_unknown",
+            |s| webhook(s).ready_endpoints = None,
+            "",
+        ),
+        (
+            "VI408",
+            "namespace_selector_matches",
+            |s| {
+                webhook(s).namespace_selector = Some(LabelSelector {
+                    match_labels: BTreeMap::from([(
+                        "kubernetes.io/metadata.name".to_string(),
+                        "istio-system".to_string(),
+                    )]),
+                    ..Default::default()
+                })
+            },
+            "",
+        ),
+        (
+            "VI409",
+            "legacy_token_secret_name",
+            |s| s.secrets.as_mut().unwrap()[0].name = "istiod-token-x7k2p".into(),
+            "",
+        ),
+        (
+            "VI409",
+            "bindings_unreadable",
+            |s| {
+                s.auth_delegators = None;
+                s.service_accounts = None;
+            },
+            "",
+        ),
+        (
+            "VI410",
+            "same_root_with_trailing_newlines",
+            |s| istio_system_root(s).push_str("\n\n"),
+            "",
+        ),
+        (
+            "VI410",
+            "configmaps_unreadable",
+            |s| s.root_cert_configmaps = None,
             "",
         ),
     ]
@@ -337,6 +495,18 @@ fn snapshots_round_trip_through_json() {
 
 #[test]
 fn every_cluster_rule_has_a_firing_and_a_quiet_case() {
+    // Rules over several clusters have their own tests here; a new one needs one too.
+    let multi: Vec<&str> = RULES
+        .iter()
+        .filter(|r| matches!(r.check, Check::Clusters(_)))
+        .map(|r| r.meta.code)
+        .collect();
+    assert_eq!(
+        multi,
+        ["VI603"],
+        "add a test for the new multi-cluster rule"
+    );
+
     let fires: Vec<&str> = firing().iter().map(|c| c.0).collect();
     let quiets: Vec<&str> = quiet().iter().map(|c| c.0).collect();
     for rule in RULES
@@ -354,4 +524,38 @@ fn every_cluster_rule_has_a_firing_and_a_quiet_case() {
             rule.meta.code
         );
     }
+}
+
+#[test]
+fn clusters_without_a_common_root_fire_vi603() {
+    let one = healthy();
+    let mut two = healthy();
+    two.cluster = "cluster2".into();
+    let clean = audit::evaluate(&[one.clone(), two.clone()], &audit::Options::default());
+    assert!(clean.is_empty(), "{clean:#?}");
+
+    for m in two.root_cert_configmaps.as_mut().unwrap() {
+        m.root_cert = fallback_root().into();
+    }
+    let findings = audit::evaluate(&[one.clone(), two.clone()], &audit::Options::default());
+    let vi603: Vec<_> = findings.iter().filter(|f| f.code == "VI603").collect();
+    assert_eq!(vi603.len(), 1, "{findings:#?}");
+    assert!(
+        vi603[0].message.contains(
+            "clusters `cluster1` (`CN=Root CA, O=Istio`) and `cluster2` (`O=cluster.local`)"
+        ),
+        "{}",
+        vi603[0].message
+    );
+    assert_eq!(
+        vi603[0].location.object_uri().as_deref(),
+        Some("k8s/cluster2/istio-system/ConfigMap/istio-ca-root-cert")
+    );
+
+    // A cluster mid-rotation distributing both roots still shares one: quiet.
+    for m in two.root_cert_configmaps.as_mut().unwrap() {
+        m.root_cert = format!("{}{ROOT}", fallback_root());
+    }
+    let findings = audit::evaluate(&[one, two], &audit::Options::default());
+    assert!(!findings.iter().any(|f| f.code == "VI603"), "{findings:#?}");
 }

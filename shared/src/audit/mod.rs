@@ -17,6 +17,11 @@ pub struct ClusterTarget<'a> {
     pub snapshot: &'a ClusterSnapshot,
 }
 
+/// What a rule over several clusters is given.
+pub struct ClustersTarget<'a> {
+    pub snapshots: &'a [ClusterSnapshot],
+}
+
 /// Rule codes or names to skip.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
@@ -67,6 +72,14 @@ pub fn evaluate(snapshots: &[ClusterSnapshot], options: &Options) -> Vec<Finding
             },
         );
         findings.extend(report.findings);
+    }
+    if snapshots.len() > 1 {
+        let target = ClustersTarget { snapshots };
+        for rule in &rules {
+            if let Check::Clusters(check) = rule.check {
+                check(&target, &mut Emitter::new(&rule.meta, &mut findings));
+            }
+        }
     }
     finding::sort(&mut findings);
     findings

@@ -80,6 +80,8 @@ pub enum Check {
     Mesh(fn(&crate::bundle::MeshTarget<'_>, &mut Emitter<'_>)),
     /// One live cluster's snapshot.
     Cluster(fn(&crate::audit::ClusterTarget<'_>, &mut Emitter<'_>)),
+    /// Several clusters' snapshots together.
+    Clusters(fn(&crate::audit::ClustersTarget<'_>, &mut Emitter<'_>)),
 }
 
 pub struct Rule {
@@ -250,8 +252,12 @@ pub static RULES: &[&Rule] = &[
     &vi4xx_cluster::vi405_istiod_pod_not_injected::RULE,
     &vi4xx_cluster::vi406_istiod_self_signed::RULE,
     &vi4xx_cluster::vi407_cacerts_secret_leftover::RULE,
+    &vi4xx_cluster::vi408_injector_unavailable::RULE,
+    &vi4xx_cluster::vi409_token_reviewer_missing::RULE,
+    &vi4xx_cluster::vi410_root_configmaps_inconsistent::RULE,
     &vi6xx_multicluster::vi601_cross_cluster_untrusted::RULE,
     &vi6xx_multicluster::vi602_shared_intermediate_key::RULE,
+    &vi6xx_multicluster::vi603_clusters_roots_differ::RULE,
 ];
 
 /// Codes that once existed and must never be reused, with the reason they went.

@@ -2,3 +2,4 @@
 
 pub mod vi601_cross_cluster_untrusted;
 pub mod vi602_shared_intermediate_key;
+pub mod vi603_clusters_roots_differ;
