@@ -57,6 +57,50 @@ impl AccessRule {
     }
 }
 
+impl AccessRule {
+    /// The permissions the `Role`s and `ClusterRole`s in a multi-document YAML grant (other
+    /// kinds are skipped), one rule per group × resource × verb. A ClusterRole's rules apply
+    /// in every namespace (as when bound by a ClusterRoleBinding), a Role's only in its own.
+    pub fn from_rbac(text: &str) -> Result<Vec<AccessRule>> {
+        use k8s_openapi::api::rbac::v1::{ClusterRole, PolicyRule, Role};
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple(text).map_err(|e| anyhow!("invalid RBAC YAML: {e}"))?;
+        let mut out = Vec::new();
+        let mut expand = |rules: Vec<PolicyRule>, namespace: Option<String>| {
+            for r in rules {
+                for group in r.api_groups.unwrap_or_default() {
+                    for resource in r.resources.clone().unwrap_or_default() {
+                        for verb in &r.verbs {
+                            out.push(AccessRule {
+                                verb: verb.clone(),
+                                resource: resource.clone(),
+                                group: (group != "*").then(|| group.clone()),
+                                namespace: namespace.clone(),
+                                name: None,
+                            });
+                        }
+                    }
+                }
+            }
+        };
+        for doc in docs {
+            match doc.get("kind").and_then(Value::as_str) {
+                Some("ClusterRole") => {
+                    let role: ClusterRole = serde_json::from_value(doc)?;
+                    expand(role.rules.unwrap_or_default(), None);
+                }
+                Some("Role") => {
+                    let role: Role = serde_json::from_value(doc)?;
+                    let ns = role.metadata.namespace.unwrap_or_else(|| "default".into());
+                    expand(role.rules.unwrap_or_default(), Some(ns));
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AccessFile {
@@ -83,6 +127,8 @@ pub struct ClusterFixture {
     pub(crate) objects: BTreeMap<ObjectKey, Value>,
     pub(crate) logs: BTreeMap<String, String>,
     pub(crate) forbid: Vec<AccessRule>,
+    /// When set, only requests matching one of these are allowed (RBAC's default deny).
+    pub(crate) allow_only: Option<Vec<AccessRule>>,
     /// `gitVersion` answered at `/version`.
     pub(crate) git_version: String,
     next_resource_version: u64,
@@ -94,6 +140,7 @@ impl Default for ClusterFixture {
             objects: BTreeMap::new(),
             logs: BTreeMap::new(),
             forbid: Vec::new(),
+            allow_only: None,
             git_version: "v1.33.4".to_string(),
             next_resource_version: 1000,
         }
@@ -115,8 +162,16 @@ impl ClusterFixture {
 
     /// Loads every YAML file of `dir` (see the type's docs), in file-name order.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<ClusterFixture> {
-        let dir = dir.as_ref();
         let mut fixture = ClusterFixture::new();
+        fixture.add_dir(dir)?;
+        Ok(fixture)
+    }
+
+    /// Adds a fixture directory's objects, logs and access rules (see the type's docs);
+    /// objects already present with the same kind, namespace and name are replaced, so a
+    /// second directory can overlay a change on a base cluster.
+    pub fn add_dir(&mut self, dir: impl AsRef<Path>) -> Result<()> {
+        let dir = dir.as_ref();
         let mut entries: Vec<_> = fs::read_dir(dir)
             .with_context(|| format!("reading fixture directory {}", dir.display()))?
             .collect::<std::io::Result<_>>()?;
@@ -125,7 +180,7 @@ impl ClusterFixture {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
             if path.is_dir() && name == "logs" {
-                fixture.load_log_dir(&path)?;
+                self.load_log_dir(&path)?;
                 continue;
             }
             if !path.is_file() || !is_yaml(&path) {
@@ -134,13 +189,13 @@ impl ClusterFixture {
             let text =
                 fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
             let result = match name.as_str() {
-                "logs.yaml" | "logs.yml" => fixture.add_logs_yaml(&text),
-                "access.yaml" | "access.yml" => fixture.add_access_yaml(&text),
-                _ => fixture.add_yaml(&text).map(|_| ()),
+                "logs.yaml" | "logs.yml" => self.add_logs_yaml(&text),
+                "access.yaml" | "access.yml" => self.add_access_yaml(&text),
+                _ => self.add_yaml(&text).map(|_| ()),
             };
             result.with_context(|| format!("fixture {}", path.display()))?;
         }
-        Ok(fixture)
+        Ok(())
     }
 
     fn load_log_dir(&mut self, dir: &Path) -> Result<()> {
@@ -261,6 +316,13 @@ impl ClusterFixture {
     /// Adds a 403 rule (see [`AccessRule`]).
     pub fn forbid(&mut self, rule: AccessRule) {
         self.forbid.push(rule);
+    }
+
+    /// Denies every request that no rule allows, as RBAC does; `forbid` rules still apply.
+    /// With [`AccessRule::from_rbac`], the stand-in grants exactly what a set of
+    /// Roles/ClusterRoles grants.
+    pub fn allow_only(&mut self, rules: Vec<AccessRule>) {
+        self.allow_only = Some(rules);
     }
 
     /// The `gitVersion` answered at `/version` (default `v1.33.4`).
@@ -394,6 +456,35 @@ pub(crate) fn fake_uid(parts: &[&str]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rbac_roles_become_allow_rules() {
+        let rules =
+            AccessRule::from_rbac(include_str!("../../../manifests/rbac/audit-rbac.yaml")).unwrap();
+        let allowed = |verb, group, resource, ns| {
+            rules
+                .iter()
+                .any(|r| r.matches(verb, group, resource, ns, "x"))
+        };
+        // The ClusterRole: anywhere. The Role: only in istio-system.
+        assert!(allowed("list", "", "configmaps", "default"));
+        assert!(allowed(
+            "list",
+            "admissionregistration.k8s.io",
+            "mutatingwebhookconfigurations",
+            ""
+        ));
+        assert!(allowed("get", "", "pods/log", "istio-system"));
+        assert!(allowed("list", "", "secrets", "istio-system"));
+        assert!(!allowed("list", "", "secrets", "default"));
+        assert!(!allowed("get", "", "secrets", "istio-system"));
+        assert!(!allowed("list", "apps", "deployments", "kube-system"));
+        assert!(!allowed("list", "", "deployments", "istio-system"));
+        // Read-only: no write verb anywhere.
+        for r in &rules {
+            assert!(matches!(r.verb.as_str(), "get" | "list"), "{r:?}");
+        }
+    }
 
     #[test]
     fn yaml_objects_lists_and_string_data() {

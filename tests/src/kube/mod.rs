@@ -143,6 +143,7 @@ impl KubeStandIn {
             objects,
             logs: cluster.logs,
             forbid: cluster.forbid,
+            allow_only: cluster.allow_only,
             git_version: cluster.git_version,
             resource_version,
             tokens: Mutex::new(tokens),

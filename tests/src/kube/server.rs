@@ -49,6 +49,7 @@ pub(crate) struct Shared {
     pub objects: BTreeMap<ObjectKey, Value>,
     pub logs: BTreeMap<String, String>,
     pub forbid: Vec<AccessRule>,
+    pub allow_only: Option<Vec<AccessRule>>,
     pub git_version: String,
     pub resource_version: String,
     pub tokens: Mutex<HashMap<String, Identity>>,
@@ -403,27 +404,33 @@ impl Shared {
         namespace: &str,
         name: &str,
     ) -> Option<Response> {
-        self.forbid
+        let denied = self
+            .forbid
             .iter()
             .any(|r| r.matches(verb, group, resource, namespace, name))
-            .then(|| {
-                let plural = resource.split('/').next().unwrap_or(resource);
-                let qualified = if group.is_empty() {
-                    plural.to_string()
-                } else {
-                    format!("{plural}.{group}")
-                };
-                forbidden_message(
-                    &identity.username,
-                    verb,
-                    group,
-                    &qualified,
-                    plural,
-                    resource,
-                    namespace,
-                    name,
-                )
-            })
+            || self.allow_only.as_ref().is_some_and(|allow| {
+                !allow
+                    .iter()
+                    .any(|r| r.matches(verb, group, resource, namespace, name))
+            });
+        denied.then(|| {
+            let plural = resource.split('/').next().unwrap_or(resource);
+            let qualified = if group.is_empty() {
+                plural.to_string()
+            } else {
+                format!("{plural}.{group}")
+            };
+            forbidden_message(
+                &identity.username,
+                verb,
+                group,
+                &qualified,
+                plural,
+                resource,
+                namespace,
+                name,
+            )
+        })
     }
 
     fn stored(&self, rt: &ResourceType) -> impl Iterator<Item = (&ObjectKey, &Value)> {
