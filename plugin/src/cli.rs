@@ -39,6 +39,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Generate each cluster's istiod values, IstioOperator overlay, Vault policy, Vault setup script and ServiceAccount manifest from one config.
     Render(RenderArgs),
+    /// Audit live clusters (read-only: get, list, pod logs): istiod, the Vault injector webhook, leftover CA Secrets.
+    Audit(AuditArgs),
     /// Explain a rule (`explain VI101`), or list them all (`explain --list`).
     Explain(ExplainArgs),
 }
@@ -149,6 +151,41 @@ pub struct LintArgs {
     /// A file, directory or `-` to lint; repeatable, as with kubectl and Helm.
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<String>,
+    #[command(flatten)]
+    pub report: ReportArgs,
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  kubectl vault-istio audit                                   # the current context\n  kubectl vault-istio audit --context cluster1 --context cluster2\n  kubectl vault-istio audit --all-contexts -o sarif\n  kubectl vault-istio audit --save-snapshot snap.json         # audit later with --from-snapshot\n\nThe audit only reads (get, list, pods/log); Secret values are never read into the snapshot.\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 no cluster could be audited."
+)]
+pub struct AuditArgs {
+    /// A kube context to audit; repeatable (default: the current context).
+    #[arg(long = "context", value_name = "NAME", conflicts_with = "all_contexts")]
+    pub contexts: Vec<String>,
+    /// Audit every context of the kubeconfig.
+    #[arg(long)]
+    pub all_contexts: bool,
+    /// The kubeconfig (several joined with `:` are merged, as in KUBECONFIG); default $KUBECONFIG, then ~/.kube/config.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<String>,
+    /// The namespace istiod runs in.
+    #[arg(
+        short = 'n',
+        long,
+        value_name = "NAMESPACE",
+        default_value = "istio-system"
+    )]
+    pub namespace: String,
+    /// Time allowed for each API read (e.g. 10s, 1m).
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
+    pub timeout: i64,
+    /// Also write the collected snapshots (JSON) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub save_snapshot: Option<String>,
+    /// Audit saved snapshots instead of live clusters; repeatable.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["contexts", "all_contexts", "kubeconfig"])]
+    pub from_snapshot: Vec<String>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

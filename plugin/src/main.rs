@@ -2,6 +2,7 @@
 //! It reads inputs, calls the engine, prints, and maps the outcome to an exit code:
 //! 0 nothing at or above `--fail-on`, 1 findings, 2 could not run.
 
+mod audit;
 mod cli;
 mod explain;
 mod inputs;
@@ -20,6 +21,8 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
+    // One TLS provider (ring) is compiled in; kube's rustls needs it installed.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let argv0 = std::env::args().next().unwrap_or_default();
     let cli = match cli::Cli::try_parse_with_name(&argv0) {
         Ok(cli) => cli,
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         cli::Command::Lint(args) => lint::run(args),
         cli::Command::Verify(args) => verify::run(args),
         cli::Command::Render(args) => render::run(args),
+        cli::Command::Audit(args) => audit::run(args),
         cli::Command::Explain(args) => explain::run(args),
     };
     match result {

@@ -67,10 +67,10 @@ fn healthy() -> ClusterSnapshot {
             type_: "kubernetes.io/service-account-token".into(),
             keys: vec!["ca.crt".into(), "namespace".into(), "token".into()],
         }]),
-        istio_namespace_labels: BTreeMap::from([(
+        istio_namespace_labels: Some(BTreeMap::from([(
             "kubernetes.io/metadata.name".to_string(),
             "istio-system".to_string(),
-        )]),
+        )])),
         service_accounts: Some(vec!["istiod".into()]),
         auth_delegators: Some(vec![SubjectRef {
             kind: "ServiceAccount".into(),
@@ -374,6 +374,18 @@ fn quiet() -> Vec<Case> {
             "VI408",
             "ready_endpoints_unknown",
             |s| webhook(s).ready_endpoints = None,
+            "",
+        ),
+        (
+            "VI408",
+            "namespace_unreadable",
+            |s| {
+                s.istio_namespace_labels = None;
+                webhook(s).namespace_selector = Some(LabelSelector {
+                    match_labels: BTreeMap::from([("x".to_string(), "y".to_string())]),
+                    ..Default::default()
+                });
+            },
             "",
         ),
         (

@@ -31,9 +31,10 @@ pub struct ClusterSnapshot {
     /// when they could not be listed.
     #[serde(default)]
     pub secrets: Option<Vec<SecretInfo>>,
-    /// Labels of the Istio namespace (for the webhook's namespaceSelector).
+    /// Labels of the Istio namespace (for the webhook's namespaceSelector); `None` when
+    /// the namespace could not be read.
     #[serde(default)]
-    pub istio_namespace_labels: BTreeMap<String, String>,
+    pub istio_namespace_labels: Option<BTreeMap<String, String>>,
     /// ServiceAccount names in the Istio namespace; `None` when not listable.
     #[serde(default)]
     pub service_accounts: Option<Vec<String>>,

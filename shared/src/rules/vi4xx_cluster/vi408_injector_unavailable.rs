@@ -41,8 +41,8 @@ fn check(t: &ClusterTarget<'_>, out: &mut Emitter<'_>) {
             out.emit_at(at(), format!("webhook `{}` calls Service {}/{}, which has no ready endpoints: istiod pods are created without injection or not at all", h.name, svc.namespace, svc.name))
                 .help(format!("kubectl get pods -n {} (the injector's pods must be Ready)", svc.namespace));
         }
-        if let Some(sel) = &h.namespace_selector
-            && !sel.matches(&s.istio_namespace_labels)
+        if let (Some(sel), Some(labels)) = (&h.namespace_selector, &s.istio_namespace_labels)
+            && !sel.matches(labels)
         {
             out.emit_at(at(), format!("webhook `{}`'s namespaceSelector does not match namespace `{}`: istiod is never injected", h.name, s.istio_namespace))
                 .help("widen injector.namespaceSelector in the vault-helm values, or label the namespace");

@@ -1,0 +1,214 @@
+//! `audit`: read each kube context into a snapshot (or load saved snapshots), evaluate them
+//! with the engine, print, choose the exit code.
+
+mod collect;
+
+use crate::cli::{AuditArgs, Format};
+use crate::exit;
+use crate::inputs;
+use crate::output;
+use std::io::IsTerminal;
+use std::time::Duration;
+use vault_istio::audit::{self, ClusterSnapshot};
+use vault_istio::finding::Summary;
+use vault_istio::report::{RenderInput, sarif, text};
+use vault_istio::{Finding, SourceFile};
+
+pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
+    if !output::ignore_codes_known(&args.report) {
+        return Ok(exit::COULD_NOT_RUN);
+    }
+    let snapshots = if args.from_snapshot.is_empty() {
+        match collect_live(&args) {
+            Ok(s) => s,
+            Err(msg) => {
+                output::error(&msg);
+                return Ok(exit::COULD_NOT_RUN);
+            }
+        }
+    } else {
+        match load_snapshots(&args.from_snapshot, args.report.max_input_bytes) {
+            Ok(s) => s,
+            Err(msg) => {
+                output::error(&msg);
+                return Ok(exit::COULD_NOT_RUN);
+            }
+        }
+    };
+    if let Some(path) = &args.save_snapshot {
+        let mut json = serde_json::to_string_pretty(&snapshots)?;
+        json.push('\n');
+        if let Err(e) = std::fs::write(path, json) {
+            output::error(&format!("--save-snapshot {path}: {e}"));
+            return Ok(exit::COULD_NOT_RUN);
+        }
+    }
+
+    let findings = audit::evaluate(
+        &snapshots,
+        &audit::Options {
+            ignore: args.report.ignore.clone(),
+        },
+    );
+    let no_sources: [SourceFile; 0] = [];
+    let render = RenderInput {
+        findings: &findings,
+        sources: &no_sources,
+        checked: (snapshots.len(), "cluster", "clusters"),
+    };
+    match args.report.output {
+        Format::Json => output::stdout(&json_report(&findings, snapshots.len()))?,
+        Format::Sarif => output::stdout(&sarif::render(&findings))?,
+        Format::Text => {
+            if findings.is_empty() {
+                eprintln!("✔ no issues found ({})", text::summary_line(&render, false));
+            } else {
+                let color = output::use_color(args.report.color, std::io::stdout().is_terminal());
+                output::stdout(&text::render(&render, color))?;
+            }
+        }
+    }
+    // 2 only when no cluster at all could be audited.
+    let none_audited = snapshots.iter().all(|s| s.unreachable.is_some());
+    Ok(output::exit_code(&findings, &args.report, none_audited))
+}
+
+/// The lint/verify JSON envelope (`schema_version`, `tool`, `summary` with `clusters`,
+/// `findings`). Built here until `report::json` has an audit entry point.
+fn json_report(findings: &[Finding], clusters: usize) -> String {
+    let s = Summary::of(findings);
+    let doc = serde_json::json!({
+        "schema_version": vault_istio::report::json::SCHEMA_VERSION,
+        "tool": { "name": "vault-istio", "version": vault_istio::VERSION },
+        "summary": {
+            "errors": s.errors,
+            "warnings": s.warnings,
+            "infos": s.infos,
+            "clusters": clusters,
+        },
+        "findings": findings,
+    });
+    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    out.push('\n');
+    out
+}
+
+/// `--from-snapshot`: each file holds a JSON array of snapshots (or one snapshot).
+fn load_snapshots(paths: &[String], cap: u64) -> Result<Vec<ClusterSnapshot>, String> {
+    let mut out = Vec::new();
+    for p in paths {
+        let src = inputs::read_text(p, cap).map_err(|e| format!("{}: {}", e.file, e.message))?;
+        let value: serde_json::Value = serde_json::from_str(&src.text)
+            .map_err(|e| format!("{}: not a snapshot (JSON): {e}", src.name))?;
+        let parsed = if value.is_array() {
+            serde_json::from_value::<Vec<ClusterSnapshot>>(value)
+        } else {
+            serde_json::from_value::<ClusterSnapshot>(value).map(|s| vec![s])
+        };
+        let mut snaps = parsed.map_err(|e| format!("{}: not a snapshot: {e}", src.name))?;
+        out.append(&mut snaps);
+    }
+    if out.is_empty() {
+        return Err("the snapshot files hold no cluster".into());
+    }
+    Ok(out)
+}
+
+/// Reads the kubeconfig, picks the contexts and collects them concurrently.
+fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
+    let kubeconfig = read_kubeconfig(args.kubeconfig.as_deref())?;
+    let contexts: Vec<String> = if args.all_contexts {
+        kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
+    } else if !args.contexts.is_empty() {
+        let mut seen = Vec::new();
+        for c in &args.contexts {
+            if !seen.contains(c) {
+                seen.push(c.clone());
+            }
+        }
+        seen
+    } else {
+        match &kubeconfig.current_context {
+            Some(c) if !c.is_empty() => vec![c.clone()],
+            _ => {
+                return Err(
+                    "the kubeconfig has no current context: pass --context NAME or --all-contexts"
+                        .into(),
+                );
+            }
+        }
+    };
+    if contexts.is_empty() {
+        return Err("the kubeconfig has no contexts".into());
+    }
+    let known: Vec<&str> = kubeconfig
+        .contexts
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    if let Some(missing) = contexts.iter().find(|c| !known.contains(&c.as_str())) {
+        return Err(format!(
+            "--context {missing}: no such context in the kubeconfig (contexts: {})",
+            known.join(", ")
+        ));
+    }
+
+    let timeout = Duration::from_secs(args.timeout.max(1).unsigned_abs());
+    let progress = std::io::stderr().is_terminal();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("starting the async runtime: {e}"))?;
+    let namespace = args.namespace.clone();
+    Ok(runtime.block_on(async move {
+        let handles: Vec<_> = contexts
+            .iter()
+            .map(|ctx| {
+                let kc = kubeconfig.clone();
+                let ctx = ctx.clone();
+                let ns = namespace.clone();
+                tokio::spawn(async move {
+                    if progress {
+                        eprintln!("auditing {ctx} (namespace {ns})…");
+                    }
+                    collect::collect(kc, &ctx, &ns, timeout).await
+                })
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (ctx, h) in contexts.iter().zip(handles) {
+            out.push(h.await.unwrap_or_else(|e| ClusterSnapshot {
+                cluster: ctx.clone(),
+                istio_namespace: namespace.clone(),
+                unreachable: Some(format!("the audit task failed: {e}")),
+                ..Default::default()
+            }));
+        }
+        out
+    }))
+}
+
+/// `--kubeconfig PATH` (several joined with the path separator, like `KUBECONFIG`), else
+/// `$KUBECONFIG`, else `~/.kube/config`.
+fn read_kubeconfig(flag: Option<&str>) -> Result<kube::config::Kubeconfig, String> {
+    use kube::config::Kubeconfig;
+    match flag {
+        Some(value) => {
+            let paths: Vec<_> = std::env::split_paths(value)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
+            if paths.is_empty() {
+                return Err("--kubeconfig: empty path".into());
+            }
+            paths.iter().try_fold(Kubeconfig::default(), |merged, p| {
+                let next = Kubeconfig::read_from(p)
+                    .map_err(|e| format!("--kubeconfig {}: {e}", p.display()))?;
+                merged
+                    .merge(next)
+                    .map_err(|e| format!("--kubeconfig {}: {e}", p.display()))
+            })
+        }
+        None => Kubeconfig::read()
+            .map_err(|e| format!("reading the kubeconfig ($KUBECONFIG or ~/.kube/config): {e}")),
+    }
+}

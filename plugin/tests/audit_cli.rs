@@ -1,0 +1,616 @@
+//! `audit` against the Kubernetes API stand-in (tests/src/kube): the article's two clusters,
+//! reached through a real kubeconfig, and scenarios built from them.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use vault_istio_testbed::kube::{AccessRule, ClusterFixture, KubeStandIn, Kubeconfig, fixture_dir};
+
+const POD1: &str = "istiod-7d4b9c5f6b-x2k5p";
+
+fn fixture(name: &str) -> ClusterFixture {
+    ClusterFixture::from_dir(fixture_dir(name)).expect("fixture loads")
+}
+
+fn cluster1() -> ClusterFixture {
+    fixture("article-cluster1")
+}
+
+fn start(f: ClusterFixture) -> KubeStandIn {
+    KubeStandIn::start(f).expect("stand-in starts")
+}
+
+struct Run {
+    out: Output,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.out.status.code().expect("exit code")
+    }
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+fn run(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-vault_istio"))
+        .arg("audit")
+        .args(args)
+        .env_remove("KUBECONFIG")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("binary runs");
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        out,
+    }
+}
+
+/// Writes `kc` into a temporary directory; returns it (keep it alive) and the path.
+fn kubeconfig(kc: Kubeconfig) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    kc.write(&path).unwrap();
+    (dir, path)
+}
+
+/// Audits the given contexts of `path` with `-o json`; returns the run and the findings.
+fn audit_json(path: &Path, contexts: &[&str], extra: &[&str]) -> (Run, Vec<Value>) {
+    let mut args = vec!["--kubeconfig", path.to_str().unwrap(), "-o", "json"];
+    for c in contexts {
+        args.push("--context");
+        args.push(c);
+    }
+    args.extend_from_slice(extra);
+    let r = run(&args);
+    let doc = r.json();
+    let findings = doc["findings"].as_array().cloned().unwrap_or_default();
+    (r, findings)
+}
+
+/// Audits one cluster fixture alone (`-o json`).
+fn audit_one(f: ClusterFixture) -> (Run, Vec<Value>, KubeStandIn) {
+    let k = start(f);
+    let (_dir, path) = kubeconfig(Kubeconfig::new().context("cluster1", &k));
+    let (r, findings) = audit_json(&path, &["cluster1"], &[]);
+    (r, findings, k)
+}
+
+fn codes(findings: &[Value]) -> Vec<String> {
+    findings
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+fn with_code<'a>(findings: &'a [Value], code: &str) -> Vec<&'a Value> {
+    findings.iter().filter(|f| f["code"] == code).collect()
+}
+
+fn assert_read_only(k: &KubeStandIn) {
+    let reqs = k.requests();
+    assert!(!reqs.is_empty(), "the stand-in saw no request");
+    let writes: Vec<_> = reqs.iter().filter(|r| r.is_write()).collect();
+    assert!(writes.is_empty(), "the audit wrote: {writes:?}");
+}
+
+#[test]
+fn the_article_pair_has_no_error_and_exits_zero() {
+    let a = start(cluster1());
+    let b = start(fixture("article-cluster2"));
+    let (_dir, path) = kubeconfig(
+        Kubeconfig::new()
+            .context("cluster1", &a)
+            .context("cluster2", &b),
+    );
+    let (r, findings) = audit_json(&path, &["cluster1", "cluster2"], &[]);
+    println!("findings on the healthy pair:");
+    for f in &findings {
+        println!("  {} {} {}", f["code"], f["severity"], f["message"]);
+    }
+    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(
+        findings.iter().all(|f| f["severity"] != "error"),
+        "{findings:#?}"
+    );
+    let doc = r.json();
+    assert_eq!(doc["schema_version"], 1);
+    assert_eq!(doc["tool"]["name"], "vault-istio");
+    assert_eq!(doc["summary"]["clusters"], 2);
+    assert_eq!(doc["summary"]["errors"], 0);
+    assert_read_only(&a);
+    assert_read_only(&b);
+    // Every kind of read happened, and the log was read with a tail.
+    let reqs = a.requests();
+    for path in [
+        "/apis/apps/v1/namespaces/istio-system/deployments",
+        "/api/v1/namespaces/istio-system/pods",
+        &format!("/api/v1/namespaces/istio-system/pods/{POD1}/log"),
+        "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations",
+        "/apis/discovery.k8s.io/v1/namespaces/vault/endpointslices",
+        "/api/v1/namespaces/istio-system/secrets",
+        "/api/v1/namespaces/istio-system",
+        "/api/v1/namespaces/istio-system/serviceaccounts",
+        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
+        "/api/v1/configmaps",
+    ] {
+        assert!(reqs.iter().any(|r| r.path == path), "no request to {path}");
+    }
+    let log = reqs.iter().find(|r| r.path.ends_with("/log")).unwrap();
+    assert!(
+        log.query.contains("container=discovery") && log.query.contains("tailLines=500"),
+        "{log:?}"
+    );
+
+    // Text output: the same run, human-readable.
+    let t = run(&[
+        "--kubeconfig",
+        path.to_str().unwrap(),
+        "--context",
+        "cluster1",
+        "--context",
+        "cluster2",
+    ]);
+    assert_eq!(t.code(), 0, "{}\n{}", t.stdout, t.stderr);
+    assert!(
+        t.stdout.contains("2 clusters") || t.stderr.contains("2 clusters"),
+        "{}\n{}",
+        t.stdout,
+        t.stderr
+    );
+}
+
+#[test]
+fn leftover_cacerts_secret_is_vi407() {
+    let mut f = cluster1();
+    f.add_value(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "cacerts", "namespace": "istio-system"},
+        "type": "Opaque",
+        "stringData": {"ca-key.pem": "SECRET-KEY-MATERIAL", "ca-cert.pem": "x"},
+    }))
+    .unwrap();
+    let (r, findings, k) = audit_one(f);
+    let hits = with_code(&findings, "VI407");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    assert!(
+        hits[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("with a CA private key")
+    );
+    assert_eq!(r.code(), 1);
+    assert!(
+        !r.stdout.contains("SECRET-KEY-MATERIAL") && !r.stdout.contains("U0VDUkVU"),
+        "a Secret value reached the output"
+    );
+    assert_read_only(&k);
+}
+
+#[test]
+fn missing_injector_webhook_is_vi403() {
+    let mut f = cluster1();
+    assert!(f.remove(
+        "MutatingWebhookConfiguration",
+        "",
+        "vault-agent-injector-cfg"
+    ));
+    let (_r, findings, _k) = audit_one(f);
+    assert_eq!(with_code(&findings, "VI403").len(), 1, "{findings:#?}");
+}
+
+#[test]
+fn failure_policy_ignore_is_vi404_warning() {
+    let mut f = cluster1();
+    f.object_mut(
+        "MutatingWebhookConfiguration",
+        "",
+        "vault-agent-injector-cfg",
+    )
+    .unwrap()["webhooks"][0]["failurePolicy"] = json!("Ignore");
+    let (r, findings, _k) = audit_one(f);
+    let hits = with_code(&findings, "VI404");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    assert_eq!(hits[0]["severity"], "warning");
+    // A warning alone does not fail the default --fail-on error.
+    if findings.iter().all(|f| f["severity"] != "error") {
+        assert_eq!(r.code(), 0);
+    }
+}
+
+#[test]
+fn pod_without_inject_status_is_vi405() {
+    let mut f = cluster1();
+    let pod = f.object_mut("Pod", "istio-system", POD1).unwrap();
+    pod["metadata"]["annotations"]
+        .as_object_mut()
+        .unwrap()
+        .remove("vault.hashicorp.com/agent-inject-status");
+    let (r, findings, _k) = audit_one(f);
+    let hits = with_code(&findings, "VI405");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    assert!(hits[0]["message"].as_str().unwrap().contains(POD1));
+    assert_eq!(r.code(), 1);
+}
+
+#[test]
+fn self_signed_log_line_is_vi406() {
+    let mut f = cluster1();
+    f.set_log(
+        "istio-system",
+        POD1,
+        "discovery",
+        "2024-11-01T09:00:09.310290Z\tinfo\tUse self-signed certificate as the CA certificate\n",
+    );
+    let (_r, findings, _k) = audit_one(f);
+    let hits = with_code(&findings, "VI406");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    assert!(
+        hits[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Use self-signed certificate")
+    );
+}
+
+#[test]
+fn forbidden_secrets_list_is_vi401_and_the_rest_still_runs() {
+    let mut f = cluster1();
+    f.forbid(AccessRule {
+        verb: "list".into(),
+        resource: "secrets".into(),
+        namespace: Some("istio-system".into()),
+        ..Default::default()
+    });
+    f.object_mut(
+        "MutatingWebhookConfiguration",
+        "",
+        "vault-agent-injector-cfg",
+    )
+    .unwrap()["webhooks"][0]["failurePolicy"] = json!("Ignore");
+    let (r, findings, k) = audit_one(f);
+    let hits = with_code(&findings, "VI401");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    let msg = hits[0]["message"].as_str().unwrap();
+    assert!(msg.contains("list secrets in istio-system"), "{msg}");
+    assert!(msg.contains("forbidden"), "{msg}");
+    assert!(
+        hits[0]["help"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("ClusterRole")
+    );
+    // Other checks still ran.
+    assert_eq!(with_code(&findings, "VI404").len(), 1, "{findings:#?}");
+    assert_eq!(r.code(), 1);
+    assert_read_only(&k);
+}
+
+#[test]
+fn forbidden_log_read_is_a_problem_not_a_failure() {
+    let mut f = cluster1();
+    f.forbid(AccessRule {
+        verb: "get".into(),
+        resource: "pods/log".into(),
+        ..Default::default()
+    });
+    let (_r, findings, _k) = audit_one(f);
+    let hits = with_code(&findings, "VI401");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    assert!(
+        hits[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("discovery log of pod {POD1}")),
+        "{hits:#?}"
+    );
+}
+
+#[test]
+fn one_unreachable_context_is_vi401_and_the_other_is_audited() {
+    let a = start(cluster1());
+    let (_dir, path) = kubeconfig(
+        Kubeconfig::new()
+            .context("cluster1", &a)
+            .unreachable("cluster3")
+            .unwrap(),
+    );
+    let (r, findings) = audit_json(&path, &["cluster1", "cluster3"], &["--timeout", "5s"]);
+    let hits = with_code(&findings, "VI401");
+    assert_eq!(hits.len(), 1, "{findings:#?}");
+    assert!(
+        hits[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cluster `cluster3` could not be audited"),
+        "{hits:#?}"
+    );
+    assert_eq!(r.code(), 1, "{}", r.stderr);
+    assert_eq!(r.json()["summary"]["clusters"], 2);
+    assert!(
+        a.requests().iter().any(|q| q.path.ends_with("/secrets")),
+        "cluster1 was not audited"
+    );
+}
+
+#[test]
+fn all_unreachable_exits_two() {
+    let (_dir, path) = kubeconfig(
+        Kubeconfig::new()
+            .unreachable("cluster3")
+            .unwrap()
+            .unreachable("cluster4")
+            .unwrap(),
+    );
+    let r = run(&[
+        "--kubeconfig",
+        path.to_str().unwrap(),
+        "--all-contexts",
+        "--timeout",
+        "5s",
+    ]);
+    assert_eq!(r.code(), 2, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("VI401"), "{}", r.stdout);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let (_dir, path) = kubeconfig(Kubeconfig::new().unreachable("cluster3").unwrap());
+    let r = run(&["--kubeconfig", path.to_str().unwrap(), "--context", "nope"]);
+    assert_eq!(r.code(), 2);
+    assert!(r.stderr.contains("no such context"), "{}", r.stderr);
+    let r = run(&["--kubeconfig", "/nonexistent/kubeconfig"]);
+    assert_eq!(r.code(), 2);
+    let r = run(&["--from-snapshot", "/nonexistent/snap.json"]);
+    assert_eq!(r.code(), 2);
+}
+
+#[test]
+fn saved_snapshot_gives_the_same_findings() {
+    let mut f = cluster1();
+    f.add_value(json!({
+        "apiVersion": "v1", "kind": "Secret",
+        "metadata": {"name": "cacerts", "namespace": "istio-system"},
+        "type": "Opaque",
+        "stringData": {"ca-key.pem": "SECRET-KEY-MATERIAL"},
+    }))
+    .unwrap();
+    let a = start(f);
+    let b = start(fixture("article-cluster2"));
+    let (dir, path) = kubeconfig(
+        Kubeconfig::new()
+            .context("cluster1", &a)
+            .context("cluster2", &b),
+    );
+    let snap = dir.path().join("snap.json");
+    let (live, live_findings) = audit_json(
+        &path,
+        &["cluster1", "cluster2"],
+        &["--save-snapshot", snap.to_str().unwrap()],
+    );
+    let text = std::fs::read_to_string(&snap).unwrap();
+    assert!(!text.contains("SECRET-KEY-MATERIAL") && !text.contains("U0VDUkVU"));
+    let saved: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(saved.as_array().unwrap().len(), 2);
+    assert_eq!(saved[0]["cluster"], "cluster1");
+    // What the collector filled in, from every kind of read.
+    let c1 = &saved[0];
+    assert!(c1.get("problems").is_none(), "{c1:#}");
+    assert!(c1.get("unreachable").is_none());
+    assert!(
+        c1["server"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://127.0.0.1:")
+    );
+    assert_eq!(c1["istioNamespace"], "istio-system");
+    let d = &c1["istiod"][0];
+    assert_eq!(d["name"], "istiod");
+    assert!(
+        d["manifest"]
+            .as_str()
+            .unwrap()
+            .contains("\"kind\": \"Deployment\"")
+    );
+    let pod = &d["pods"][0];
+    assert_eq!(pod["name"], POD1);
+    assert_eq!(pod["phase"], "Running");
+    assert_eq!(
+        pod["annotations"]["vault.hashicorp.com/agent-inject-status"],
+        "injected"
+    );
+    assert!(pod["labels"].as_object().is_some_and(|l| !l.is_empty()));
+    assert_eq!(pod["initContainers"][0]["name"], "vault-agent-init");
+    assert_eq!(pod["initContainers"][0]["exitCode"], 0);
+    assert!(
+        pod["discoveryLog"]
+            .as_str()
+            .unwrap()
+            .contains("Use local CA")
+    );
+    let hook = &c1["injectorWebhooks"][0];
+    assert_eq!(hook["configuration"], "vault-agent-injector-cfg");
+    assert_eq!(hook["failurePolicy"], "Fail");
+    assert_eq!(
+        hook["service"],
+        json!({"namespace": "vault", "name": "vault-agent-injector-svc"})
+    );
+    assert_eq!(hook["readyEndpoints"], 1);
+    assert_eq!(
+        hook["objectSelector"]["matchExpressions"][0]["operator"],
+        "NotIn"
+    );
+    let secrets = c1["secrets"].as_array().unwrap();
+    let cacerts = secrets.iter().find(|x| x["name"] == "cacerts").unwrap();
+    assert_eq!(cacerts["keys"], json!(["ca-key.pem"]));
+    assert_eq!(cacerts["type"], "Opaque");
+    assert!(
+        c1["serviceAccounts"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("istiod"))
+    );
+    assert!(c1["authDelegators"].as_array().unwrap().contains(
+        &json!({"kind": "ServiceAccount", "namespace": "istio-system", "name": "istiod"})
+    ));
+    assert_eq!(c1["rootCertConfigmaps"].as_array().unwrap().len(), 4);
+    assert!(
+        c1["rootCertConfigmaps"][0]["rootCert"]
+            .as_str()
+            .unwrap()
+            .contains("BEGIN CERTIFICATE")
+    );
+    assert!(c1["istioNamespaceLabels"].is_object());
+
+    drop(a);
+    drop(b);
+    let offline = run(&["--from-snapshot", snap.to_str().unwrap(), "-o", "json"]);
+    assert_eq!(offline.code(), live.code());
+    let offline_findings = offline.json()["findings"].clone();
+    assert_eq!(json!(live_findings), offline_findings);
+    assert!(codes(&live_findings).contains(&"VI407".to_string()));
+}
+
+#[test]
+fn sarif_output_parses() {
+    let mut f = cluster1();
+    f.remove(
+        "MutatingWebhookConfiguration",
+        "",
+        "vault-agent-injector-cfg",
+    );
+    let k = start(f);
+    let (_dir, path) = kubeconfig(Kubeconfig::new().context("cluster1", &k));
+    let r = run(&["--kubeconfig", path.to_str().unwrap(), "-o", "sarif"]);
+    let doc: Value = serde_json::from_str(&r.stdout).expect("SARIF is JSON");
+    assert_eq!(doc["version"], "2.1.0");
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert!(results.iter().any(|x| x["ruleId"] == "VI403"), "{doc:#}");
+    assert_eq!(r.code(), 1);
+}
+
+#[test]
+fn endpoints_fall_back_and_zero_ready_is_recorded() {
+    // EndpointSlices forbidden: the Endpoints object still counts the ready address.
+    let mut f = cluster1();
+    f.forbid(AccessRule {
+        verb: "list".into(),
+        resource: "endpointslices".into(),
+        ..Default::default()
+    });
+    let k = start(f);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config");
+    Kubeconfig::new().context("c1", &k).write(&path).unwrap();
+    let snap = dir.path().join("snap.json");
+    let (_r, findings) = audit_json(&path, &["c1"], &["--save-snapshot", snap.to_str().unwrap()]);
+    assert!(with_code(&findings, "VI401").is_empty(), "{findings:#?}");
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert_eq!(saved[0]["injectorWebhooks"][0]["readyEndpoints"], 1);
+
+    // Neither exists: zero ready endpoints.
+    let mut f = cluster1();
+    f.remove("EndpointSlice", "vault", "vault-agent-injector-svc-8xkq2");
+    f.remove("Endpoints", "vault", "vault-agent-injector-svc");
+    let k = start(f);
+    Kubeconfig::new().context("c1", &k).write(&path).unwrap();
+    let (_r, _findings) = audit_json(&path, &["c1"], &["--save-snapshot", snap.to_str().unwrap()]);
+    let saved: Value = serde_json::from_str(&std::fs::read_to_string(&snap).unwrap()).unwrap();
+    assert_eq!(saved[0]["injectorWebhooks"][0]["readyEndpoints"], 0);
+}
+
+#[test]
+fn a_slow_cluster_times_out() {
+    let k = start(cluster1()).with_latency(std::time::Duration::from_secs(3));
+    let (_dir, path) = kubeconfig(Kubeconfig::new().context("slow", &k));
+    let started = std::time::Instant::now();
+    let (r, findings) = audit_json(&path, &["slow"], &["--timeout", "1s"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(3));
+    assert_eq!(r.code(), 2, "{}", r.stderr);
+    let hits = with_code(&findings, "VI401");
+    assert!(
+        hits[0]["message"].as_str().unwrap().contains("within 1s"),
+        "{hits:#?}"
+    );
+}
+
+/// The stand-in grants exactly what manifests/rbac/audit-rbac.yaml grants (everything else
+/// answers 403, as RBAC's default deny does): the audit must need nothing more.
+#[test]
+fn the_shipped_rbac_is_enough_for_the_whole_audit() {
+    let rbac = include_str!("../../manifests/rbac/audit-rbac.yaml");
+    let mut f = cluster1();
+    f.allow_only(AccessRule::from_rbac(rbac).expect("RBAC parses"));
+    let (r, findings, k) = audit_one(f);
+    assert_eq!(
+        with_code(&findings, "VI401"),
+        Vec::<&Value>::new(),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_read_only(&k);
+
+    // And the stand-in does deny what it does not grant: without the Role, the
+    // istio-system reads fail and say so.
+    let cluster_role_only: String = rbac
+        .split("\n---\n")
+        .filter(|doc| !doc.contains("\nkind: Role\n"))
+        .collect::<Vec<_>>()
+        .join("\n---\n");
+    let mut f = cluster1();
+    f.allow_only(AccessRule::from_rbac(&cluster_role_only).unwrap());
+    let (r, findings, _k) = audit_one(f);
+    let vi401: Vec<&str> = with_code(&findings, "VI401")
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        vi401
+            .iter()
+            .any(|m| m.contains("cannot list secrets in istio-system")),
+        "{vi401:?}\n{}",
+        r.stderr
+    );
+}
+
+/// What manifests/demo/audit.sh serves: the article's pair, cluster2 overlaid with a
+/// leftover `cacerts` Secret. Exactly one error, VI407 on cluster2, and the CA key in
+/// that Secret never reaches the output.
+#[test]
+fn the_demo_clusters_show_one_leftover_cacerts_error() {
+    let a = start(cluster1());
+    let mut two = fixture("article-cluster2");
+    two.add_dir(fixture_dir("demo-cluster2")).unwrap();
+    let b = start(two);
+    let (_dir, path) = kubeconfig(
+        Kubeconfig::new()
+            .context("cluster1", &a)
+            .context("cluster2", &b),
+    );
+    let (r, findings) = audit_json(&path, &["cluster1", "cluster2"], &[]);
+    let errors: Vec<&Value> = findings
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert_eq!(errors[0]["code"], "VI407");
+    assert_eq!(r.code(), 1);
+    let key = std::fs::read_to_string(
+        vault_istio_testbed::upstream_seed().join("certs/istiod-cluster2/ca-key.pem"),
+    )
+    .unwrap();
+    for line in key.lines().filter(|l| l.len() > 40) {
+        assert!(!r.stdout.contains(&line[..24]) && !r.stderr.contains(&line[..24]));
+    }
+}
