@@ -169,14 +169,10 @@ pub struct AuditArgs {
     /// The kubeconfig (several joined with `:` are merged, as in KUBECONFIG); default $KUBECONFIG, then ~/.kube/config.
     #[arg(long, value_name = "PATH")]
     pub kubeconfig: Option<String>,
-    /// The namespace istiod runs in.
-    #[arg(
-        short = 'n',
-        long,
-        value_name = "NAMESPACE",
-        default_value = "istio-system"
-    )]
-    pub namespace: String,
+    /// The namespace istiod runs in [default: istio-system; as a Helm plugin, Helm's namespace
+    /// unless that is `default`].
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
     /// Time allowed for each API read (e.g. 10s, 1m).
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration)]
     pub timeout: i64,

@@ -114,6 +114,22 @@ fn load_snapshots(paths: &[String], cap: u64) -> Result<Vec<ClusterSnapshot>, St
     Ok(out)
 }
 
+/// A Helm plugin environment variable, when running as `helm vault-istio` (Helm sets
+/// `HELM_PLUGIN_NAME`) and not empty.
+fn helm_env(name: &str) -> Option<String> {
+    std::env::var_os("HELM_PLUGIN_NAME")?;
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// `-n`, else Helm's `HELM_NAMESPACE` (`helm -n X vault-istio audit`) unless it is Helm's
+/// fallback `default`, where istiod does not run, else `istio-system`.
+fn istio_namespace(args: &AuditArgs) -> String {
+    args.namespace
+        .clone()
+        .or_else(|| helm_env("HELM_NAMESPACE").filter(|n| n != "default"))
+        .unwrap_or_else(|| "istio-system".to_string())
+}
+
 /// Reads the kubeconfig, picks the contexts and collects them concurrently.
 fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
     let kubeconfig = read_kubeconfig(args.kubeconfig.as_deref())?;
@@ -127,6 +143,9 @@ fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
             }
         }
         seen
+    } else if let Some(ctx) = helm_env("HELM_KUBECONTEXT") {
+        // `helm --kube-context X vault-istio audit`: Helm passes its context this way.
+        vec![ctx]
     } else {
         match &kubeconfig.current_context {
             Some(c) if !c.is_empty() => vec![c.clone()],
@@ -159,7 +178,7 @@ fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
         .enable_all()
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
-    let namespace = args.namespace.clone();
+    let namespace = istio_namespace(args);
     Ok(runtime.block_on(async move {
         let handles: Vec<_> = contexts
             .iter()
@@ -171,7 +190,17 @@ fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
                     if progress {
                         eprintln!("auditing {ctx} (namespace {ns})…");
                     }
-                    collect::collect(kc, &ctx, &ns, timeout).await
+                    let started = std::time::Instant::now();
+                    let snapshot = collect::collect(kc, &ctx, &ns, timeout).await;
+                    if progress {
+                        let state = if snapshot.unreachable.is_some() {
+                            "unreachable"
+                        } else {
+                            "collected"
+                        };
+                        eprintln!("{ctx}: {state} in {:.1}s", started.elapsed().as_secs_f64());
+                    }
+                    snapshot
                 })
             })
             .collect();
