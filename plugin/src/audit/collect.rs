@@ -30,9 +30,10 @@ const INJECTOR_WEBHOOK: &str = "vault.hashicorp.com";
 /// Lines of the `discovery` log to read per pod.
 const LOG_TAIL_LINES: i64 = 500;
 
-/// Collects the snapshot of `context` from `kubeconfig`.
+/// Collects the snapshot of `context` from `kubeconfig`, or of the cluster this pod runs in
+/// (`kubeconfig` `None`; `context` is then only the name reported).
 pub async fn collect(
-    kubeconfig: Kubeconfig,
+    kubeconfig: Option<Kubeconfig>,
     context: &str,
     namespace: &str,
     timeout: Duration,
@@ -46,10 +47,17 @@ pub async fn collect(
         context: Some(context.to_string()),
         ..Default::default()
     };
-    let mut config = match Config::from_custom_kubeconfig(kubeconfig, &options).await {
+    let config = match kubeconfig {
+        Some(kc) => Config::from_custom_kubeconfig(kc, &options)
+            .await
+            .map_err(|e| format!("kubeconfig: {}", chain(&e))),
+        // In a pod (the CronJob): the ServiceAccount's token and CA, KUBERNETES_SERVICE_*.
+        None => Config::incluster().map_err(|e| format!("in-cluster configuration: {}", chain(&e))),
+    };
+    let mut config = match config {
         Ok(c) => c,
         Err(e) => {
-            snap.unreachable = Some(format!("kubeconfig: {}", chain(&e)));
+            snap.unreachable = Some(e);
             return snap;
         }
     };

@@ -132,46 +132,12 @@ fn istio_namespace(args: &AuditArgs) -> String {
 
 /// Reads the kubeconfig, picks the contexts and collects them concurrently.
 fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
-    let kubeconfig = read_kubeconfig(args.kubeconfig.as_deref())?;
-    let contexts: Vec<String> = if args.all_contexts {
-        kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
-    } else if !args.contexts.is_empty() {
-        let mut seen = Vec::new();
-        for c in &args.contexts {
-            if !seen.contains(c) {
-                seen.push(c.clone());
-            }
-        }
-        seen
-    } else if let Some(ctx) = helm_env("HELM_KUBECONTEXT") {
-        // `helm --kube-context X vault-istio audit`: Helm passes its context this way.
-        vec![ctx]
+    let (kubeconfig, contexts) = if in_cluster(args) {
+        (None, vec![IN_CLUSTER.to_string()])
     } else {
-        match &kubeconfig.current_context {
-            Some(c) if !c.is_empty() => vec![c.clone()],
-            _ => {
-                return Err(
-                    "the kubeconfig has no current context: pass --context NAME or --all-contexts"
-                        .into(),
-                );
-            }
-        }
+        let (kc, contexts) = pick_contexts(args)?;
+        (Some(kc), contexts)
     };
-    if contexts.is_empty() {
-        return Err("the kubeconfig has no contexts".into());
-    }
-    let known: Vec<&str> = kubeconfig
-        .contexts
-        .iter()
-        .map(|c| c.name.as_str())
-        .collect();
-    if let Some(missing) = contexts.iter().find(|c| !known.contains(&c.as_str())) {
-        return Err(format!(
-            "--context {missing}: no such context in the kubeconfig (contexts: {})",
-            known.join(", ")
-        ));
-    }
-
     let timeout = Duration::from_secs(args.timeout.max(1).unsigned_abs());
     let progress = std::io::stderr().is_terminal();
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -215,6 +181,67 @@ fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
         }
         out
     }))
+}
+
+/// What the audit calls the cluster it runs in.
+const IN_CLUSTER: &str = "in-cluster";
+
+/// In a pod with no kubeconfig anywhere and no context asked for, kubectl-style tools use
+/// the pod's ServiceAccount (`KUBERNETES_SERVICE_HOST` and the mounted token).
+fn in_cluster(args: &AuditArgs) -> bool {
+    let home_config = std::env::var_os("HOME")
+        .map(|h| std::path::Path::new(&h).join(".kube/config").exists())
+        .unwrap_or(false);
+    args.kubeconfig.is_none()
+        && args.contexts.is_empty()
+        && !args.all_contexts
+        && std::env::var_os("KUBECONFIG").is_none()
+        && !home_config
+        && std::env::var_os("KUBERNETES_SERVICE_HOST").is_some()
+}
+
+/// The kubeconfig and the contexts to audit in it.
+fn pick_contexts(args: &AuditArgs) -> Result<(kube::config::Kubeconfig, Vec<String>), String> {
+    let kubeconfig = read_kubeconfig(args.kubeconfig.as_deref())?;
+    let contexts: Vec<String> = if args.all_contexts {
+        kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
+    } else if !args.contexts.is_empty() {
+        let mut seen = Vec::new();
+        for c in &args.contexts {
+            if !seen.contains(c) {
+                seen.push(c.clone());
+            }
+        }
+        seen
+    } else if let Some(ctx) = helm_env("HELM_KUBECONTEXT") {
+        // `helm --kube-context X vault-istio audit`: Helm passes its context this way.
+        vec![ctx]
+    } else {
+        match &kubeconfig.current_context {
+            Some(c) if !c.is_empty() => vec![c.clone()],
+            _ => {
+                return Err(
+                    "the kubeconfig has no current context: pass --context NAME or --all-contexts"
+                        .into(),
+                );
+            }
+        }
+    };
+    if contexts.is_empty() {
+        return Err("the kubeconfig has no contexts".into());
+    }
+    let known: Vec<&str> = kubeconfig
+        .contexts
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    if let Some(missing) = contexts.iter().find(|c| !known.contains(&c.as_str())) {
+        return Err(format!(
+            "--context {missing}: no such context in the kubeconfig (contexts: {})",
+            known.join(", ")
+        ));
+    }
+    Ok((kubeconfig, contexts))
 }
 
 /// `--kubeconfig PATH` (several joined with the path separator, like `KUBECONFIG`), else
