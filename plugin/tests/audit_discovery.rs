@@ -208,6 +208,14 @@ fn all_contexts_audits_both_clusters() {
     assert_eq!(doc["summary"]["clusters"], 2);
     assert_eq!(doc["summary"]["errors"], 0);
     assert_eq!(clusters_in(&doc), ["cluster1", "cluster2"], "{doc:#}");
+    // Each cluster is listed with what was read, findings or not.
+    let listed = doc["clusters"].as_array().expect("clusters section");
+    assert_eq!(listed.len(), 2, "{doc:#}");
+    assert_eq!(listed[0]["name"], "cluster1");
+    assert_eq!(listed[0]["server"], a.url().trim_end_matches('/'));
+    assert_eq!(listed[1]["istiod"], serde_json::json!(["istiod"]));
+    assert_eq!(listed[1]["unreachable"], Value::Null);
+    assert_eq!(listed[1]["failed_reads"], serde_json::json!([]));
     assert_audited(&a, "cluster1");
     assert_audited(&b, "cluster2");
 }

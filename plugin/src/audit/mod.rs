@@ -9,10 +9,9 @@ use crate::inputs;
 use crate::output;
 use std::io::IsTerminal;
 use std::time::Duration;
+use vault_istio::SourceFile;
 use vault_istio::audit::{self, ClusterSnapshot};
-use vault_istio::finding::Summary;
 use vault_istio::report::{RenderInput, sarif, text};
-use vault_istio::{Finding, SourceFile};
 
 pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     if !output::ignore_codes_known(&args.report) {
@@ -57,7 +56,9 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
         checked: (snapshots.len(), "cluster", "clusters"),
     };
     match args.report.output {
-        Format::Json => output::stdout(&json_report(&findings, snapshots.len()))?,
+        Format::Json => output::stdout(&vault_istio::report::json::render_audit(
+            &findings, &snapshots,
+        ))?,
         Format::Sarif => output::stdout(&sarif::render(&findings))?,
         Format::Text => {
             if findings.is_empty() {
@@ -71,26 +72,6 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     // 2 only when no cluster at all could be audited.
     let none_audited = snapshots.iter().all(|s| s.unreachable.is_some());
     Ok(output::exit_code(&findings, &args.report, none_audited))
-}
-
-/// The lint/verify JSON envelope (`schema_version`, `tool`, `summary` with `clusters`,
-/// `findings`). Built here until `report::json` has an audit entry point.
-fn json_report(findings: &[Finding], clusters: usize) -> String {
-    let s = Summary::of(findings);
-    let doc = serde_json::json!({
-        "schema_version": vault_istio::report::json::SCHEMA_VERSION,
-        "tool": { "name": "vault-istio", "version": vault_istio::VERSION },
-        "summary": {
-            "errors": s.errors,
-            "warnings": s.warnings,
-            "infos": s.infos,
-            "clusters": clusters,
-        },
-        "findings": findings,
-    });
-    let mut out = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
-    out.push('\n');
-    out
 }
 
 /// `--from-snapshot`: each file holds a JSON array of snapshots (or one snapshot).

@@ -43,6 +43,33 @@ pub fn render_verify(report: &crate::verify::Report) -> String {
     )
 }
 
+/// `audit -o json`: the same envelope, with `clusters` (what was read from each: server,
+/// Istio namespace, istiod Deployments, reads that failed, or why it was unreachable), so a
+/// cluster without findings is still visible.
+pub fn render_audit(
+    findings: &[crate::Finding],
+    snapshots: &[crate::audit::ClusterSnapshot],
+) -> String {
+    let clusters: Vec<serde_json::Value> = snapshots
+        .iter()
+        .map(|s| {
+            json!({
+                "name": s.cluster,
+                "server": s.server,
+                "istio_namespace": s.istio_namespace,
+                "unreachable": s.unreachable,
+                "istiod": s.istiod.iter().map(|d| &d.name).collect::<Vec<_>>(),
+                "failed_reads": s.problems.iter().map(|p| &p.what).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    envelope(
+        findings,
+        ("clusters", snapshots.len()),
+        vec![("clusters", json!(clusters))],
+    )
+}
+
 /// Every command's JSON: schema version, tool, summary (with the count of what was
 /// checked), the command's own sections, then the findings.
 fn envelope(
