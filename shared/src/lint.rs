@@ -1,7 +1,7 @@
 //! `lint`: sources in, findings out. Bad input is reported per file, never a panic.
 
 use crate::finding::{self, Finding};
-use crate::rules::{self, RULES, Rule};
+use crate::rules::{self, Rule};
 use crate::source::{SourceFile, YamlError, recognize, yaml};
 
 /// What to run.
@@ -13,16 +13,7 @@ pub struct Options {
 
 impl Options {
     fn rules(&self) -> Vec<&'static Rule> {
-        RULES
-            .iter()
-            .copied()
-            .filter(|r| {
-                !self
-                    .ignore
-                    .iter()
-                    .any(|i| i.eq_ignore_ascii_case(r.meta.code) || i == r.meta.name)
-            })
-            .collect()
+        rules::selected(&self.ignore)
     }
 }
 

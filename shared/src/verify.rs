@@ -3,7 +3,7 @@
 
 use crate::bundle::{Bundle, BundleInput, BundleTarget, FileKind, MeshTarget};
 use crate::finding::{self, Finding};
-use crate::rules::{Check, Emitter, RULES, Rule};
+use crate::rules::{Check, Emitter, Rule};
 use serde::Serialize;
 
 /// What to run and against which clock.
@@ -71,16 +71,7 @@ pub struct Report {
 }
 
 fn selected(options: &Options) -> Vec<&'static Rule> {
-    RULES
-        .iter()
-        .copied()
-        .filter(|r| {
-            !options
-                .ignore
-                .iter()
-                .any(|i| i.eq_ignore_ascii_case(r.meta.code) || i == r.meta.name)
-        })
-        .collect()
+    crate::rules::selected(&options.ignore)
 }
 
 pub fn verify(inputs: &[BundleInput], options: &Options) -> Report {

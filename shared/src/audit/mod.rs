@@ -10,7 +10,7 @@ pub mod snapshot;
 pub use snapshot::{ClusterSnapshot, IstiodDeployment, IstiodPod};
 
 use crate::finding::{self, Finding};
-use crate::rules::{Check, Emitter, RULES, Rule};
+use crate::rules::{Check, Emitter, Rule};
 
 /// What an audit rule is given.
 pub struct ClusterTarget<'a> {
@@ -29,16 +29,7 @@ pub struct Options {
 }
 
 fn selected(options: &Options) -> Vec<&'static Rule> {
-    RULES
-        .iter()
-        .copied()
-        .filter(|r| {
-            !options
-                .ignore
-                .iter()
-                .any(|i| i.eq_ignore_ascii_case(r.meta.code) || i == r.meta.name)
-        })
-        .collect()
+    crate::rules::selected(&options.ignore)
 }
 
 /// Evaluates every snapshot: the cluster rules, and the lint rules on each live istiod

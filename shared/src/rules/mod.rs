@@ -272,6 +272,20 @@ pub fn find(code_or_name: &str) -> Option<&'static Rule> {
 }
 
 /// Runs the istiod `rules` over one istiod configuration (other kinds are skipped).
+/// The registered rules minus those `ignore` names, by code (any case) or name
+/// (`--ignore`), for every command.
+pub fn selected(ignore: &[String]) -> Vec<&'static Rule> {
+    RULES
+        .iter()
+        .copied()
+        .filter(|r| {
+            !ignore
+                .iter()
+                .any(|i| i.eq_ignore_ascii_case(r.meta.code) || i == r.meta.name)
+        })
+        .collect()
+}
+
 pub fn check_spec(spec: &IstiodSpec, rules: &[&'static Rule], out: &mut Vec<Finding>) {
     let target = Target::new(spec);
     for rule in rules {
