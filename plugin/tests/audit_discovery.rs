@@ -344,3 +344,58 @@ fn as_a_helm_plugin_helms_context_and_namespace_apply() {
     assert_eq!(namespaces_read(&b), ["istio-system"]);
     assert_untouched(&a, "cluster1");
 }
+
+/// On a terminal (`script` gives the binary one) every cluster gets a spinner line on
+/// stderr that ends as "<context>: read in …"; piped, stderr stays empty.
+#[test]
+fn a_spinner_per_cluster_only_on_a_terminal() {
+    let a = start("article-cluster1");
+    let b = start("article-cluster2");
+    let dir = tempfile::tempdir().unwrap();
+    let kc = write(
+        dir.path(),
+        "config",
+        Kubeconfig::new()
+            .context("cluster1", &a)
+            .context("cluster2", &b),
+    );
+    let kc = kc.to_str().unwrap();
+    let piped = audit(
+        dir.path(),
+        &[],
+        &["--kubeconfig", kc, "--all-contexts", "-o", "json"],
+    );
+    assert_eq!(piped.code(), 0);
+    assert_eq!(piped.stderr, "", "progress on a pipe");
+
+    // util-linux `script` runs the command on a pseudo-terminal; stdout (the report) goes
+    // to a file so only stderr is on the terminal.
+    let report = dir.path().join("report.json");
+    let command = format!(
+        "{BIN} audit --kubeconfig {kc} --all-contexts -o json > {}",
+        report.display()
+    );
+    let tty = Run::of(
+        Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("KUBECONFIG")
+            .env_remove("HELM_PLUGIN_NAME")
+            .env("HOME", dir.path()),
+    );
+    assert_eq!(tty.code(), 0, "{}\n{}", tty.stdout, tty.stderr);
+    for ctx in ["cluster1", "cluster2"] {
+        assert!(
+            tty.stdout
+                .contains(&format!("{ctx}: reading (namespace istio-system)")),
+            "{}",
+            tty.stdout
+        );
+        assert!(
+            tty.stdout.contains(&format!("{ctx}: read in")),
+            "{}",
+            tty.stdout
+        );
+    }
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(doc["summary"]["clusters"], 2);
+}

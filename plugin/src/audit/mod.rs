@@ -120,7 +120,15 @@ fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
         (Some(kc), contexts)
     };
     let timeout = Duration::from_secs(args.timeout.max(1).unsigned_abs());
-    let progress = std::io::stderr().is_terminal();
+    // A spinner line per cluster on stderr, only when it is a terminal (indicatif draws
+    // nothing otherwise); no colours in it, so NO_COLOR has nothing to turn off.
+    let progress = indicatif::MultiProgress::with_draw_target(if std::io::stderr().is_terminal() {
+        indicatif::ProgressDrawTarget::stderr()
+    } else {
+        indicatif::ProgressDrawTarget::hidden()
+    });
+    let style = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+        .map_err(|e| format!("progress style: {e}"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -133,20 +141,18 @@ fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
                 let kc = kubeconfig.clone();
                 let ctx = ctx.clone();
                 let ns = namespace.clone();
+                let spinner = progress.add(indicatif::ProgressBar::new_spinner());
+                spinner.set_style(style.clone());
+                spinner.set_message(format!("{ctx}: reading (namespace {ns})"));
+                spinner.enable_steady_tick(Duration::from_millis(100));
                 tokio::spawn(async move {
-                    if progress {
-                        eprintln!("auditing {ctx} (namespace {ns})…");
-                    }
-                    let started = std::time::Instant::now();
                     let snapshot = collect::collect(kc, &ctx, &ns, timeout).await;
-                    if progress {
-                        let state = if snapshot.unreachable.is_some() {
-                            "unreachable"
-                        } else {
-                            "collected"
-                        };
-                        eprintln!("{ctx}: {state} in {:.1}s", started.elapsed().as_secs_f64());
-                    }
+                    let state = if snapshot.unreachable.is_some() {
+                        "unreachable"
+                    } else {
+                        "read"
+                    };
+                    spinner.finish_with_message(format!("{ctx}: {state} in"));
                     snapshot
                 })
             })
