@@ -2,8 +2,9 @@
 //! reached through a real kubeconfig, and scenarios built from them.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
+mod common;
+use common::{Run, run_with};
 use serde_json::{Value, json};
 use vault_istio_testbed::kube::{AccessRule, ClusterFixture, KubeStandIn, Kubeconfig, fixture_dir};
 
@@ -21,39 +22,11 @@ fn start(f: ClusterFixture) -> KubeStandIn {
     KubeStandIn::start(f).expect("stand-in starts")
 }
 
-struct Run {
-    out: Output,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn code(&self) -> i32 {
-        self.out.status.code().expect("exit code")
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
-}
-
 fn run(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_kubectl-vault_istio"))
-        .arg("audit")
-        .args(args)
-        .env_remove("KUBECONFIG")
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("binary runs");
-    Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        out,
-    }
+    let args: Vec<&str> = std::iter::once("audit")
+        .chain(args.iter().copied())
+        .collect();
+    run_with(&args, None, &[("NO_COLOR", "1")])
 }
 
 /// Writes `kc` into a temporary directory; returns it (keep it alive) and the path.
@@ -118,7 +91,7 @@ fn the_article_pair_has_no_error_and_exits_zero() {
     for f in &findings {
         println!("  {} {} {}", f["code"], f["severity"], f["message"]);
     }
-    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(
         findings.iter().all(|f| f["severity"] != "error"),
         "{findings:#?}"
@@ -161,7 +134,7 @@ fn the_article_pair_has_no_error_and_exits_zero() {
         "--context",
         "cluster2",
     ]);
-    assert_eq!(t.code(), 0, "{}\n{}", t.stdout, t.stderr);
+    assert_eq!(t.code, 0, "{}\n{}", t.stdout, t.stderr);
     assert!(
         t.stdout.contains("2 clusters") || t.stderr.contains("2 clusters"),
         "{}\n{}",
@@ -189,7 +162,7 @@ fn leftover_cacerts_secret_is_vi407() {
             .unwrap()
             .contains("with a CA private key")
     );
-    assert_eq!(r.code(), 1);
+    assert_eq!(r.code, 1);
     assert!(
         !r.stdout.contains("SECRET-KEY-MATERIAL") && !r.stdout.contains("U0VDUkVU"),
         "a Secret value reached the output"
@@ -224,7 +197,7 @@ fn failure_policy_ignore_is_vi404_warning() {
     assert_eq!(hits[0]["severity"], "warning");
     // A warning alone does not fail the default --fail-on error.
     if findings.iter().all(|f| f["severity"] != "error") {
-        assert_eq!(r.code(), 0);
+        assert_eq!(r.code, 0);
     }
 }
 
@@ -240,7 +213,7 @@ fn pod_without_inject_status_is_vi405() {
     let hits = with_code(&findings, "VI405");
     assert_eq!(hits.len(), 1, "{findings:#?}");
     assert!(hits[0]["message"].as_str().unwrap().contains(POD1));
-    assert_eq!(r.code(), 1);
+    assert_eq!(r.code, 1);
 }
 
 #[test]
@@ -292,7 +265,7 @@ fn forbidden_secrets_list_is_vi401_and_the_rest_still_runs() {
     );
     // Other checks still ran.
     assert_eq!(with_code(&findings, "VI404").len(), 1, "{findings:#?}");
-    assert_eq!(r.code(), 1);
+    assert_eq!(r.code, 1);
     assert_read_only(&k);
 }
 
@@ -335,7 +308,7 @@ fn one_unreachable_context_is_vi401_and_the_other_is_audited() {
             .contains("cluster `cluster3` could not be audited"),
         "{hits:#?}"
     );
-    assert_eq!(r.code(), 1, "{}", r.stderr);
+    assert_eq!(r.code, 1, "{}", r.stderr);
     assert_eq!(r.json()["summary"]["clusters"], 2);
     assert!(
         a.requests().iter().any(|q| q.path.ends_with("/secrets")),
@@ -359,7 +332,7 @@ fn all_unreachable_exits_two() {
         "--timeout",
         "5s",
     ]);
-    assert_eq!(r.code(), 2, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 2, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("VI401"), "{}", r.stdout);
 }
 
@@ -367,12 +340,12 @@ fn all_unreachable_exits_two() {
 fn usage_errors_exit_two() {
     let (_dir, path) = kubeconfig(Kubeconfig::new().unreachable("cluster3").unwrap());
     let r = run(&["--kubeconfig", path.to_str().unwrap(), "--context", "nope"]);
-    assert_eq!(r.code(), 2);
+    assert_eq!(r.code, 2);
     assert!(r.stderr.contains("no such context"), "{}", r.stderr);
     let r = run(&["--kubeconfig", "/nonexistent/kubeconfig"]);
-    assert_eq!(r.code(), 2);
+    assert_eq!(r.code, 2);
     let r = run(&["--from-snapshot", "/nonexistent/snap.json"]);
-    assert_eq!(r.code(), 2);
+    assert_eq!(r.code, 2);
 }
 
 #[test]
@@ -475,7 +448,7 @@ fn saved_snapshot_gives_the_same_findings() {
     drop(a);
     drop(b);
     let offline = run(&["--from-snapshot", snap.to_str().unwrap(), "-o", "json"]);
-    assert_eq!(offline.code(), live.code());
+    assert_eq!(offline.code, live.code);
     let offline_findings = offline.json()["findings"].clone();
     assert_eq!(json!(live_findings), offline_findings);
     assert!(codes(&live_findings).contains(&"VI407".to_string()));
@@ -496,7 +469,7 @@ fn sarif_output_parses() {
     assert_eq!(doc["version"], "2.1.0");
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert!(results.iter().any(|x| x["ruleId"] == "VI403"), "{doc:#}");
-    assert_eq!(r.code(), 1);
+    assert_eq!(r.code, 1);
 }
 
 #[test]
@@ -536,7 +509,7 @@ fn a_slow_cluster_times_out() {
     let started = std::time::Instant::now();
     let (r, findings) = audit_json(&path, &["slow"], &["--timeout", "1s"]);
     assert!(started.elapsed() < std::time::Duration::from_secs(3));
-    assert_eq!(r.code(), 2, "{}", r.stderr);
+    assert_eq!(r.code, 2, "{}", r.stderr);
     let hits = with_code(&findings, "VI401");
     assert!(
         hits[0]["message"].as_str().unwrap().contains("within 1s"),
@@ -558,7 +531,7 @@ fn the_shipped_rbac_is_enough_for_the_whole_audit() {
         "{}",
         r.stderr
     );
-    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_read_only(&k);
 
     // And the stand-in does deny what it does not grant: without the Role, the
@@ -605,7 +578,7 @@ fn the_demo_clusters_show_one_leftover_cacerts_error() {
         .collect();
     assert_eq!(errors.len(), 1, "{errors:#?}");
     assert_eq!(errors[0]["code"], "VI407");
-    assert_eq!(r.code(), 1);
+    assert_eq!(r.code, 1);
     let key = std::fs::read_to_string(
         vault_istio_testbed::upstream_seed().join("certs/istiod-cluster2/ca-key.pem"),
     )

@@ -5,8 +5,10 @@
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
+mod common;
+use common::Run;
 use serde_json::Value;
 use vault_istio_testbed::kube::{
     ClusterFixture, KubeStandIn, Kubeconfig, fixture_dir, kubectl_bin,
@@ -24,34 +26,6 @@ fn write(dir: &Path, file: &str, kc: Kubeconfig) -> PathBuf {
     let path = dir.join(file);
     kc.write(&path).unwrap();
     path
-}
-
-struct Run {
-    out: Output,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn of(cmd: &mut Command) -> Run {
-        let out = cmd.env("NO_COLOR", "1").output().expect("command runs");
-        Run {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            out,
-        }
-    }
-    fn code(&self) -> i32 {
-        self.out.status.code().expect("exit code")
-    }
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
-            panic!(
-                "stdout is not JSON ({e}):\n{}\n{}",
-                self.stdout, self.stderr
-            )
-        })
-    }
 }
 
 /// The plugin binary, run directly with an empty HOME (no `~/.kube/config` to fall back on)
@@ -160,7 +134,7 @@ fn kubectl_finds_and_runs_the_plugin() {
         "-o",
         "json",
     ]);
-    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let doc = r.json();
     assert_eq!(doc["tool"]["name"], "vault-istio");
     assert_eq!(doc["summary"]["clusters"], 1);
@@ -203,7 +177,7 @@ fn all_contexts_audits_both_clusters() {
             "json",
         ],
     );
-    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let doc = r.json();
     assert_eq!(doc["summary"]["clusters"], 2);
     assert_eq!(doc["summary"]["errors"], 0);
@@ -243,7 +217,7 @@ fn kubeconfig_env_with_two_files_and_a_context_from_the_second() {
         &[("KUBECONFIG", joined)],
         &["--context", "cluster2", "-o", "json"],
     );
-    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let doc = r.json();
     assert_eq!(doc["summary"]["clusters"], 1);
     assert_eq!(clusters_in(&doc), ["cluster2"], "{doc:#}");
@@ -253,7 +227,7 @@ fn kubeconfig_env_with_two_files_and_a_context_from_the_second() {
     // Without --context: the first file's current-context wins, as with kubectl.
     b.clear_requests();
     let r = audit(dir.path(), &[("KUBECONFIG", joined)], &["-o", "json"]);
-    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(clusters_in(&r.json()), ["cluster1"]);
     assert_audited(&a, "cluster1");
     assert_untouched(&b, "cluster2");
@@ -277,7 +251,7 @@ fn the_default_target_is_the_current_context() {
         &[],
         &["--kubeconfig", kc.to_str().unwrap(), "-o", "json"],
     );
-    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let doc = r.json();
     assert_eq!(doc["summary"]["clusters"], 1);
     assert_eq!(clusters_in(&doc), ["cluster2"], "{doc:#}");
@@ -326,7 +300,7 @@ fn as_a_helm_plugin_helms_context_and_namespace_apply() {
     };
 
     let r = audit(dir.path(), &helm("default"), &["-o", "json"]);
-    assert_eq!(r.code(), 0, "{}\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_eq!(clusters_in(&r.json()), ["cluster2"]);
     assert_audited(&b, "cluster2");
     assert_untouched(&a, "cluster1");
@@ -365,7 +339,7 @@ fn a_spinner_per_cluster_only_on_a_terminal() {
         &[],
         &["--kubeconfig", kc, "--all-contexts", "-o", "json"],
     );
-    assert_eq!(piped.code(), 0);
+    assert_eq!(piped.code, 0);
     assert_eq!(piped.stderr, "", "progress on a pipe");
 
     // util-linux `script` runs the command on a pseudo-terminal; stdout (the report) goes
@@ -382,7 +356,7 @@ fn a_spinner_per_cluster_only_on_a_terminal() {
             .env_remove("HELM_PLUGIN_NAME")
             .env("HOME", dir.path()),
     );
-    assert_eq!(tty.code(), 0, "{}\n{}", tty.stdout, tty.stderr);
+    assert_eq!(tty.code, 0, "{}\n{}", tty.stdout, tty.stderr);
     for ctx in ["cluster1", "cluster2"] {
         assert!(
             tty.stdout

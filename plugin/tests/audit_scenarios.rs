@@ -3,8 +3,8 @@
 //! the Kubernetes API stand-in, changed as each scenario says, reached through a real
 //! kubeconfig.
 
-use std::process::Command;
-
+mod common;
+use common::run_with;
 use serde_json::{Value, json};
 use vault_istio_testbed::kube::{AccessRule, ClusterFixture, KubeStandIn, Kubeconfig, fixture_dir};
 
@@ -145,22 +145,21 @@ fn every_scenario_gives_the_same_findings_and_exit_code_in_every_format() {
         kc.write(&path).unwrap();
 
         for format in ["text", "json", "sarif"] {
-            let out = Command::new(env!("CARGO_BIN_EXE_kubectl-vault_istio"))
-                .args(["audit", "--all-contexts", "--timeout", "5s", "-o", format])
-                .arg("--kubeconfig")
-                .arg(&path)
-                .env_remove("KUBECONFIG")
-                .env_remove("HELM_PLUGIN_NAME")
-                .env("NO_COLOR", "1")
-                .output()
-                .unwrap();
-            let stdout = String::from_utf8_lossy(&out.stdout);
-            let what = format!(
-                "{} (-o {format}):\n{stdout}\n{}",
-                s.name,
-                String::from_utf8_lossy(&out.stderr)
-            );
-            assert_eq!(out.status.code(), Some(s.exit), "{what}");
+            let kc = path.to_str().unwrap();
+            let args = [
+                "audit",
+                "--all-contexts",
+                "--timeout",
+                "5s",
+                "-o",
+                format,
+                "--kubeconfig",
+                kc,
+            ];
+            let r = run_with(&args, None, &[("NO_COLOR", "1")]);
+            let stdout = &r.stdout;
+            let what = format!("{} (-o {format}):\n{stdout}\n{}", s.name, r.stderr);
+            assert_eq!(r.code, s.exit, "{what}");
             // (code, severity) of every finding, however the format spells them.
             let found: Vec<(String, String)> = match format {
                 "text" => stdout
@@ -173,7 +172,7 @@ fn every_scenario_gives_the_same_findings_and_exit_code_in_every_format() {
                     })
                     .collect(),
                 "json" => {
-                    let doc: Value = serde_json::from_str(&stdout).expect("JSON");
+                    let doc: Value = serde_json::from_str(stdout).expect("JSON");
                     doc["findings"]
                         .as_array()
                         .unwrap()
@@ -187,7 +186,7 @@ fn every_scenario_gives_the_same_findings_and_exit_code_in_every_format() {
                         .collect()
                 }
                 _ => {
-                    let doc: Value = serde_json::from_str(&stdout).expect("SARIF");
+                    let doc: Value = serde_json::from_str(stdout).expect("SARIF");
                     doc["runs"][0]["results"]
                         .as_array()
                         .unwrap()

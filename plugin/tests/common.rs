@@ -13,6 +13,31 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl Run {
+    /// Runs `cmd` to completion (no stdin).
+    pub fn of(cmd: &mut Command) -> Run {
+        Run::from(cmd.stdin(Stdio::null()).output().expect("the command runs"))
+    }
+
+    pub fn from(out: std::process::Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// stdout as JSON; the failure shows both streams.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -30,6 +55,9 @@ pub fn run_with(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Ru
     cmd.args(args)
         .current_dir(root())
         .env_remove("NO_COLOR")
+        // Only what a test sets: never the developer's kube or Helm context.
+        .env_remove("KUBECONFIG")
+        .env_remove("HELM_PLUGIN_NAME")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -46,12 +74,7 @@ pub fn run_with(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Ru
         // The binary may stop reading early (size cap): ignore a broken pipe here.
         let _ = pipe.write_all(input);
     }
-    let out = child.wait_with_output().expect("the binary finishes");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(child.wait_with_output().expect("the binary finishes"))
 }
 
 pub const ARTICLE_1: &str = "tests/fixtures/upstream-seed/cluster1-values.yaml";
