@@ -19,6 +19,7 @@ use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as K8sSelector;
 use kube::api::{Api, ListParams, LogParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::core::labels::Selector;
 use kube::{Client, Config};
 use vault_istio::audit::snapshot::{
     ClusterSnapshot, CollectProblem, ContainerState, InjectorWebhook, IstiodDeployment, IstiodPod,
@@ -115,20 +116,13 @@ pub async fn collect(
         c.root_cert_configmaps(),
     );
     let p = &mut snap.problems;
-    let istiod = take(istiod, p).unwrap_or_default();
-    let webhooks = take(webhooks, p);
-    let secrets = take(secrets, p);
-    let ns_labels = take(ns_labels, p);
-    let sas = take(sas, p);
-    let delegators = take(delegators, p);
-    let roots = take(roots, p);
-    snap.istiod = istiod;
-    snap.injector_webhooks = webhooks;
-    snap.secrets = secrets;
-    snap.istio_namespace_labels = ns_labels;
-    snap.service_accounts = sas;
-    snap.auth_delegators = delegators;
-    snap.root_cert_configmaps = roots;
+    snap.istiod = take(istiod, p).unwrap_or_default();
+    snap.injector_webhooks = take(webhooks, p);
+    snap.secrets = take(secrets, p);
+    snap.istio_namespace_labels = take(ns_labels, p);
+    snap.service_accounts = take(sas, p);
+    snap.auth_delegators = take(delegators, p);
+    snap.root_cert_configmaps = take(roots, p);
     snap
 }
 
@@ -209,10 +203,15 @@ impl Collector {
                 continue;
             }
             d.metadata.managed_fields = None;
-            let selector = d.spec.as_ref().map(|s| selector_string(&s.selector));
+            // The pods are what the Deployment's own selector selects (kube-core renders it
+            // as a labelSelector query).
+            let selector = d
+                .spec
+                .as_ref()
+                .and_then(|s| Selector::try_from(s.selector.clone()).ok());
             let manifest = serde_json::to_string_pretty(&d).unwrap_or_default();
             let pods = match selector {
-                Some(sel) if !sel.is_empty() => {
+                Some(sel) if !sel.selects_all() => {
                     let (pods, mut p) = self.pods(&name, &sel).await;
                     problems.append(&mut p);
                     pods
@@ -233,10 +232,10 @@ impl Collector {
     async fn pods(
         &self,
         deployment: &str,
-        selector: &str,
+        selector: &Selector,
     ) -> (Vec<IstiodPod>, Vec<CollectProblem>) {
         let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.ns);
-        let lp = ListParams::default().labels(selector);
+        let lp = ListParams::default().labels_from(selector);
         let list = match self
             .read(
                 format!("list the pods of deployment {deployment} in {}", self.ns),
@@ -549,27 +548,6 @@ fn label_selector(s: &K8sSelector) -> LabelSelector {
     }
 }
 
-/// A Deployment's selector as a `labelSelector` query (`a=b,c in (d,e),!f`).
-fn selector_string(s: &K8sSelector) -> String {
-    let mut parts: Vec<String> = s
-        .match_labels
-        .iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={v}"))
-        .collect();
-    for e in s.match_expressions.iter().flatten() {
-        let values = e.values.clone().unwrap_or_default().join(",");
-        parts.push(match e.operator.as_str() {
-            "In" => format!("{} in ({values})", e.key),
-            "NotIn" => format!("{} notin ({values})", e.key),
-            "Exists" => e.key.clone(),
-            "DoesNotExist" => format!("!{}", e.key),
-            _ => continue,
-        });
-    }
-    parts.join(",")
-}
-
 /// An error with its causes: `a: b: c`.
 fn chain(e: &dyn std::error::Error) -> String {
     let mut out = e.to_string();
@@ -591,7 +569,7 @@ mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelectorRequirement;
 
     #[test]
-    fn selector_query() {
+    fn selector_conversion() {
         let s = K8sSelector {
             match_labels: Some([("app".to_string(), "istiod".to_string())].into()),
             match_expressions: Some(vec![
@@ -607,7 +585,11 @@ mod tests {
                 },
             ]),
         };
-        assert_eq!(selector_string(&s), "app=istiod,rev in (a,b),!x");
+        // The query the pods are listed with.
+        assert_eq!(
+            Selector::try_from(s.clone()).unwrap().to_string(),
+            "app=istiod,rev in (a,b),!x"
+        );
         let l = label_selector(&s);
         assert_eq!(l.match_expressions.len(), 2);
         assert_eq!(l.match_labels["app"], "istiod");
