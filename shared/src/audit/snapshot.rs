@@ -210,6 +210,19 @@ pub struct RootCertConfigMap {
     pub root_cert: String,
 }
 
+impl RootCertConfigMap {
+    /// The certificates in `root-cert.pem` (blocks that do not parse are skipped).
+    pub fn certificates(&self) -> Vec<crate::bundle::x509::CertInfo> {
+        use crate::bundle::{pem, x509};
+        pem::scan(&self.root_cert)
+            .into_iter()
+            .filter(|b| b.label == "CERTIFICATE")
+            .filter_map(|b| b.der.ok())
+            .filter_map(|d| x509::parse_certificate(&d).ok())
+            .collect()
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SecretInfo {

@@ -1,5 +1,4 @@
 use crate::audit::ClusterTarget;
-use crate::bundle::{pem, x509};
 use crate::rules::{Emitter, declare_rule};
 
 declare_rule! {
@@ -34,16 +33,6 @@ declare_rule! {
     Cluster: check,
 }
 
-/// The certificates of a PEM text.
-pub(crate) fn roots(text: &str) -> Vec<x509::CertInfo> {
-    pem::scan(text)
-        .into_iter()
-        .filter(|b| b.label == "CERTIFICATE")
-        .filter_map(|b| b.der.ok())
-        .filter_map(|d| x509::parse_certificate(&d).ok())
-        .collect()
-}
-
 fn check(t: &ClusterTarget<'_>, out: &mut Emitter<'_>) {
     let s = t.snapshot;
     let Some(maps) = &s.root_cert_configmaps else {
@@ -64,7 +53,7 @@ fn check(t: &ClusterTarget<'_>, out: &mut Emitter<'_>) {
         )
         .help("restart istiod so it rewrites the ConfigMaps, then restart the affected workloads");
     }
-    for c in roots(&reference.root_cert) {
+    for c in reference.certificates() {
         let at = || {
             s.at(
                 Some(&reference.namespace),

@@ -1,5 +1,4 @@
 use crate::audit::ClustersTarget;
-use crate::rules::vi4xx_cluster::vi410_root_configmaps_inconsistent::roots;
 use crate::rules::{Emitter, declare_rule};
 
 declare_rule! {
@@ -45,7 +44,7 @@ fn check(t: &ClustersTarget<'_>, out: &mut Emitter<'_>) {
             let m = maps.iter().find(|m| m.namespace == s.istio_namespace)?;
             Some((
                 s,
-                roots(&m.root_cert)
+                m.certificates()
                     .iter()
                     .map(|c| (c.sha256_fingerprint(), c.subject.clone()))
                     .collect(),
