@@ -4,8 +4,7 @@ use crate::cli::{Format, LintArgs};
 use crate::exit;
 use crate::inputs;
 use crate::output;
-use std::io::IsTerminal;
-use vault_istio::report::{RenderInput, json, sarif, text};
+use vault_istio::report::{RenderInput, json, sarif};
 
 pub fn run(args: LintArgs) -> anyhow::Result<u8> {
     let mut paths = args.paths.clone();
@@ -68,16 +67,9 @@ pub fn run(args: LintArgs) -> anyhow::Result<u8> {
     match args.report.output {
         Format::Json => output::stdout(&json::render(&report))?,
         Format::Sarif => output::stdout(&sarif::render(&report.findings))?,
-        Format::Text => {
-            if report.findings.is_empty() {
-                if !nothing_found {
-                    eprintln!("✔ no issues found ({})", text::summary_line(&render, false));
-                }
-            } else {
-                let color = output::use_color(args.report.color, std::io::stdout().is_terminal());
-                output::stdout(&text::render(&render, color))?;
-            }
-        }
+        // Nothing to lint was said already, as an error: no "no issues" line after it.
+        Format::Text if report.findings.is_empty() && nothing_found => {}
+        Format::Text => output::text_findings(&render, &args.report)?,
     }
 
     Ok(output::exit_code(

@@ -64,6 +64,24 @@ pub fn stdout(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// `-o text`: the findings on stdout (coloured per `--color`), or, with none, the
+/// "✔ no issues found" summary on stderr.
+pub fn text_findings(
+    render: &vault_istio::report::RenderInput<'_>,
+    args: &ReportArgs,
+) -> anyhow::Result<()> {
+    use vault_istio::report::text;
+    if render.findings.is_empty() {
+        eprintln!("✔ no issues found ({})", text::summary_line(render, false));
+        Ok(())
+    } else {
+        stdout(&text::render(
+            render,
+            use_color(args.color, std::io::stdout().is_terminal()),
+        ))
+    }
+}
+
 /// Every `--ignore` names a rule; says which does not, if one does not.
 pub fn ignore_codes_known(args: &ReportArgs) -> bool {
     match args

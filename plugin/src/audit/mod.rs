@@ -11,27 +11,22 @@ use std::io::IsTerminal;
 use std::time::Duration;
 use vault_istio::SourceFile;
 use vault_istio::audit::{self, ClusterSnapshot};
-use vault_istio::report::{RenderInput, sarif, text};
+use vault_istio::report::{RenderInput, sarif};
 
 pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     if !output::ignore_codes_known(&args.report) {
         return Ok(exit::COULD_NOT_RUN);
     }
     let snapshots = if args.from_snapshot.is_empty() {
-        match collect_live(&args) {
-            Ok(s) => s,
-            Err(msg) => {
-                output::error(&msg);
-                return Ok(exit::COULD_NOT_RUN);
-            }
-        }
+        collect_live(&args)
     } else {
-        match load_snapshots(&args.from_snapshot, args.report.max_input_bytes) {
-            Ok(s) => s,
-            Err(msg) => {
-                output::error(&msg);
-                return Ok(exit::COULD_NOT_RUN);
-            }
+        load_snapshots(&args.from_snapshot, args.report.max_input_bytes)
+    };
+    let snapshots = match snapshots {
+        Ok(s) => s,
+        Err(msg) => {
+            output::error(&msg);
+            return Ok(exit::COULD_NOT_RUN);
         }
     };
     if let Some(path) = &args.save_snapshot {
@@ -60,14 +55,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
             &findings, &snapshots,
         ))?,
         Format::Sarif => output::stdout(&sarif::render(&findings))?,
-        Format::Text => {
-            if findings.is_empty() {
-                eprintln!("✔ no issues found ({})", text::summary_line(&render, false));
-            } else {
-                let color = output::use_color(args.report.color, std::io::stdout().is_terminal());
-                output::stdout(&text::render(&render, color))?;
-            }
-        }
+        Format::Text => output::text_findings(&render, &args.report)?,
     }
     // 2 only when no cluster at all could be audited.
     let none_audited = snapshots.iter().all(|s| s.unreachable.is_some());
