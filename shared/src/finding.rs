@@ -81,6 +81,15 @@ pub enum Location {
     },
 }
 
+/// How a live object is named in findings and SARIF:
+/// `k8s/<cluster>/<namespace>/<kind>/<name>`, without the namespace when cluster-scoped.
+pub fn object_uri(cluster: &str, namespace: Option<&str>, kind: &str, name: &str) -> String {
+    match namespace {
+        Some(ns) => format!("k8s/{cluster}/{ns}/{kind}/{name}"),
+        None => format!("k8s/{cluster}/{kind}/{name}"),
+    }
+}
+
 impl Location {
     pub fn file(&self) -> &str {
         match self {
@@ -97,10 +106,7 @@ impl Location {
                 namespace,
                 kind,
                 name,
-            } => Some(match namespace {
-                Some(ns) => format!("k8s/{cluster}/{ns}/{kind}/{name}"),
-                None => format!("k8s/{cluster}/{kind}/{name}"),
-            }),
+            } => Some(object_uri(cluster, namespace.as_deref(), kind, name)),
             _ => None,
         }
     }

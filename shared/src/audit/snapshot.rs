@@ -52,7 +52,7 @@ impl ClusterSnapshot {
     /// `k8s/<cluster>/<namespace>/<kind>/<name>`: how findings about live objects are named
     /// (also the SARIF URI).
     pub fn object_uri(&self, namespace: &str, kind: &str, name: &str) -> String {
-        format!("k8s/{}/{namespace}/{kind}/{name}", self.cluster)
+        crate::finding::object_uri(&self.cluster, Some(namespace), kind, name)
     }
 
     /// A location for a live object.
