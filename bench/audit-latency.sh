@@ -13,14 +13,11 @@ bin=target/release
 
 work="$(mktemp -d)"
 specs=()
-for i in $(seq -w 1 "$clusters"); do
-  specs+=("c$i=tests/fixtures/kube/article-cluster1")
+for i in $(seq "$clusters"); do
+  specs+=("c$(printf %02d "$i")=tests/fixtures/kube/article-cluster1")
 done
-exec 3> >("$bin/kube-standin" --until-stdin-closes --latency-ms "$latency" \
-  --kubeconfig "$work/kubeconfig" "${specs[@]}" 2>"$work/standin.log")
-trap 'exec 3>&-; rm -rf "$work"' EXIT
-for _ in $(seq 200); do [[ -f "$work/kubeconfig" ]] && break; sleep 0.1; done
-[[ -f "$work/kubeconfig" ]] || { cat "$work/standin.log" >&2; exit 2; }
+source tests/standin.sh
+standin_start "$bin/kube-standin" "$work" --latency-ms "$latency" "${specs[@]}"
 
 audit="$bin/kubectl-vault_istio audit --kubeconfig $work/kubeconfig -o json --exit-zero"
 hyperfine --warmup 2 --runs 15 -N --export-markdown "$work/result.md" \

@@ -11,20 +11,10 @@ target="${CARGO_TARGET_DIR:-target}/debug"
 fixtures=tests/fixtures/kube
 
 work="$(mktemp -d)"
-exec 3> >("$target/kube-standin" --until-stdin-closes --kubeconfig "$work/kubeconfig" \
+source tests/standin.sh
+standin_start "$target/kube-standin" "$work" \
     cluster1="$fixtures/article-cluster1" \
-    cluster2="$fixtures/article-cluster2,$fixtures/demo-cluster2" 2>"$work/standin.log")
-trap 'exec 3>&-; rm -rf "$work"' EXIT
-
-for _ in $(seq 100); do
-    [[ -f "$work/kubeconfig" ]] && break
-    sleep 0.1
-done
-if [[ ! -f "$work/kubeconfig" ]]; then
-    echo "audit demo: the Kubernetes API stand-in did not start:" >&2
-    cat "$work/standin.log" >&2
-    exit 2
-fi
+    cluster2="$fixtures/article-cluster2,$fixtures/demo-cluster2"
 
 echo "audit demo: kubectl vault-istio audit --context cluster1 --context cluster2 $*" >&2
 rc=0
