@@ -11,11 +11,22 @@
 //! [`kube`]: the Kubernetes API stand-in, an HTTPS server on its own runtime serving one
 //! cluster's objects from YAML fixtures (`tests/fixtures/kube/`), reached through a real
 //! kubeconfig; the real `kubectl` (`KUBECTL_BIN`) runs against it.
+//!
+//! [`pki`]: a fresh Istio plugged-in CA (one root, an intermediate per cluster, rcgen with
+//! P-256 keys), because the article's certificates have expired; optionally with expired
+//! intermediates.
+//!
+//! [`vault_env`]: the two pieces together, for end-to-end tests of `audit --vault`: one
+//! OpenBao configured by the setup scripts `render` generates, with each cluster's
+//! Kubernetes auth pointed at that cluster's stand-in, so a real Kubernetes-auth login (the
+//! stand-in answering OpenBao's TokenReview) works end to end.
 
 use std::path::PathBuf;
 
 pub mod kube;
 pub mod openbao;
+pub mod pki;
+pub mod vault_env;
 
 /// `tests/fixtures/upstream-seed/`: the public Vault + Istio demo's values and certificates.
 pub fn upstream_seed() -> PathBuf {

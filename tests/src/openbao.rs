@@ -27,6 +27,12 @@
 //! # }
 //! ```
 //!
+//! [`OpenBao::start_tls`] starts the same server with `-dev-tls`: the address is
+//! `https://127.0.0.1:PORT`, the server certificate (SANs `localhost`, `127.0.0.1`) is signed
+//! by a fresh CA whose PEM is at [`OpenBao::ca_pem_path`]. The raw client
+//! ([`OpenBao::request`]) speaks plain HTTP only; drive a TLS server with the `bao` CLI
+//! ([`OpenBao::cli_env`] carries the CA) or the client under test.
+//!
 //! Differences from HashiCorp Vault worth knowing: tokens start with `s.` (not `hvs.`),
 //! versions are `2.x`, `sys/health` has no `performance_standby` field, and the dev server
 //! also binds a cluster listener on the API port + 1.
@@ -62,13 +68,16 @@ static STARTING: Mutex<()> = Mutex::new(());
 
 /// A running `bao server -dev` (in memory, unsealed, root token [`ROOT_TOKEN`]), killed on drop.
 pub struct OpenBao {
-    /// Base URL of the API, `http://127.0.0.1:PORT` (no trailing slash, no `/v1`).
+    /// Base URL of the API, `http://127.0.0.1:PORT` (`https://` for [`OpenBao::start_tls`];
+    /// no trailing slash, no `/v1`).
     pub addr: String,
     /// The root token, `"root"`.
     pub token: String,
     child: Child,
     bin: PathBuf,
     agent: ureq::Agent,
+    /// `<dir>/tls/vault-ca.pem` for a `-dev-tls` server.
+    ca_pem: Option<PathBuf>,
     /// Holds `server.log` and the `vault` shim; removed on drop.
     dir: tempfile::TempDir,
 }
@@ -85,6 +94,19 @@ impl OpenBao {
     /// - `Err` under `CI=true` when the binary is missing, when `BAO_BIN` names a missing
     ///   file, or when the server fails to start (the error quotes the server log's tail).
     pub fn start() -> Result<Option<OpenBao>> {
+        Self::start_with(false)
+    }
+
+    /// [`OpenBao::start`] with `-dev-tls -dev-tls-cert-dir=<temp dir>/tls`: the API is
+    /// `https://127.0.0.1:PORT` with a certificate for `localhost` and `127.0.0.1` signed by a
+    /// CA generated at start-up, whose PEM is at [`OpenBao::ca_pem_path`]. Readiness (health,
+    /// root token, `secret/` mount) is checked with the `bao` CLI, since the raw client
+    /// ([`OpenBao::request`]) speaks plain HTTP only. Same `Ok(None)`/`Err` rules as `start`.
+    pub fn start_tls() -> Result<Option<OpenBao>> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Result<Option<OpenBao>> {
         let Some(bin) = Self::bin() else {
             if let Some(explicit) = std::env::var_os("BAO_BIN").filter(|v| !v.is_empty()) {
                 bail!(
@@ -113,7 +135,7 @@ impl OpenBao {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut last_err = None;
         for _ in 0..START_ATTEMPTS {
-            match Self::start_once(&bin)? {
+            match Self::start_once(&bin, tls)? {
                 Ok(bao) => return Ok(Some(bao)),
                 // The port was taken by someone else meanwhile: choose another.
                 Err(port_clash) => last_err = Some(port_clash),
@@ -132,7 +154,7 @@ impl OpenBao {
     }
 
     /// One start attempt. The outer `Err` is fatal; the inner one means "port taken, retry".
-    fn start_once(bin: &Path) -> Result<Result<OpenBao>> {
+    fn start_once(bin: &Path, tls: bool) -> Result<Result<OpenBao>> {
         let port = free_port_pair()?;
         let dir = tempfile::Builder::new()
             .prefix("openbao-")
@@ -140,14 +162,26 @@ impl OpenBao {
             .context("creating a temp dir for OpenBao")?;
         let log_path = dir.path().join("server.log");
         let log = fs::File::create(&log_path).context("creating the OpenBao log")?;
+        let mut args = vec![
+            "server".to_string(),
+            "-dev".to_string(),
+            format!("-dev-root-token-id={ROOT_TOKEN}"),
+            "-dev-no-store-token".to_string(),
+            format!("-dev-listen-address=127.0.0.1:{port}"),
+        ];
+        let mut ca_pem = None;
+        if tls {
+            let cert_dir = dir.path().join("tls");
+            fs::create_dir_all(&cert_dir).context("creating the OpenBao TLS directory")?;
+            let cert_dir_arg = cert_dir
+                .to_str()
+                .context("the temp dir path is not UTF-8")?;
+            args.push("-dev-tls".to_string());
+            args.push(format!("-dev-tls-cert-dir={cert_dir_arg}"));
+            ca_pem = Some(cert_dir.join("vault-ca.pem"));
+        }
         let child = Command::new(bin)
-            .args([
-                "server",
-                "-dev",
-                &format!("-dev-root-token-id={ROOT_TOKEN}"),
-                "-dev-no-store-token",
-                &format!("-dev-listen-address=127.0.0.1:{port}"),
-            ])
+            .args(&args)
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(log.try_clone()?)
@@ -161,12 +195,14 @@ impl OpenBao {
             .timeout_global(Some(Duration::from_secs(60)))
             .build()
             .new_agent();
+        let scheme = if tls { "https" } else { "http" };
         let mut bao = OpenBao {
-            addr: format!("http://127.0.0.1:{port}"),
+            addr: format!("{scheme}://127.0.0.1:{port}"),
             token: ROOT_TOKEN.to_string(),
             child,
             bin: bin.to_path_buf(),
             agent,
+            ca_pem,
             dir,
         };
         let deadline = Instant::now() + READY_TIMEOUT;
@@ -200,11 +236,45 @@ impl OpenBao {
     /// Health answers 200 once unsealed, slightly before dev mode has finished setting up
     /// (replacing the random root token by `root`, mounting `secret/`): wait for both.
     fn is_ready(&self) -> bool {
+        if self.ca_pem.is_some() {
+            return self.is_ready_tls();
+        }
         matches!(self.request_as("", "GET", "sys/health", None), Ok((200, _)))
             && matches!(
                 self.request("GET", "sys/mounts", None),
                 Ok((200, mounts)) if mounts["data"]["secret/"].is_object()
             )
+    }
+
+    /// [`OpenBao::is_ready`] for a `-dev-tls` server, through `bao read sys/mounts` (it fails
+    /// until the server is unsealed and the root token works). Only this server's settings
+    /// reach the CLI: a clean environment, `HOME` in the temp dir (no token helper file).
+    fn is_ready_tls(&self) -> bool {
+        let Some(ca) = &self.ca_pem else { return false };
+        if !ca.is_file() {
+            return false;
+        }
+        let output = Command::new(&self.bin)
+            .args(["read", "-format=json", "sys/mounts"])
+            .env_clear()
+            .env("HOME", self.dir.path())
+            .env("BAO_ADDR", &self.addr)
+            .env("BAO_CACERT", ca)
+            .env("BAO_TOKEN", &self.token)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .output();
+        match output {
+            Ok(out) if out.status.success() => serde_json::from_slice::<Value>(&out.stdout)
+                .is_ok_and(|mounts| mounts["data"]["secret/"].is_object()),
+            _ => false,
+        }
+    }
+
+    /// The CA that signed a `-dev-tls` server's certificate (`<temp dir>/tls/vault-ca.pem`);
+    /// `None` for a plain-HTTP server.
+    pub fn ca_pem_path(&self) -> Option<&Path> {
+        self.ca_pem.as_deref()
     }
 
     /// A request to the API with the root token; see [`OpenBao::request_as`].
@@ -217,6 +287,8 @@ impl OpenBao {
     /// LIST (sent as `GET …?list=true`); `body` is sent as JSON. Returns the status (errors such
     /// as 403 or 404 are `Ok` too: only transport failures are `Err`) and the body parsed as
     /// JSON: `Value::Null` when empty (204), a `Value::String` when it is not JSON.
+    ///
+    /// Plain HTTP only: an error for a [`OpenBao::start_tls`] server.
     pub fn request_as(
         &self,
         token: &str,
@@ -224,6 +296,13 @@ impl OpenBao {
         path: &str,
         body: Option<&Value>,
     ) -> Result<(u16, Value)> {
+        if self.ca_pem.is_some() {
+            bail!(
+                "the testbed's raw client speaks plain HTTP only; drive the -dev-tls server at \
+                 {} with the bao CLI (cli_env) or the client under test",
+                self.addr
+            );
+        }
         let mut url = format!("{}/v1/{}", self.addr, path.trim_start_matches('/'));
         let method = match method.to_ascii_uppercase().as_str() {
             "LIST" => {
@@ -297,14 +376,21 @@ impl OpenBao {
 
     /// Environment for running the `vault`/`bao` CLI against this server with the root token:
     /// `VAULT_ADDR`, `VAULT_TOKEN`, `BAO_ADDR`, `BAO_TOKEN` (`bao` prefers `BAO_*`, so both are
-    /// set in case the caller's environment has stale `BAO_*` values).
+    /// set in case the caller's environment has stale `BAO_*` values), and for a `-dev-tls`
+    /// server `VAULT_CACERT` and `BAO_CACERT`.
     pub fn cli_env(&self) -> Vec<(String, String)> {
-        vec![
+        let mut env = vec![
             ("VAULT_ADDR".into(), self.addr.clone()),
             ("VAULT_TOKEN".into(), self.token.clone()),
             ("BAO_ADDR".into(), self.addr.clone()),
             ("BAO_TOKEN".into(), self.token.clone()),
-        ]
+        ];
+        if let Some(ca) = &self.ca_pem {
+            let ca = ca.to_string_lossy().into_owned();
+            env.push(("VAULT_CACERT".into(), ca.clone()));
+            env.push(("BAO_CACERT".into(), ca));
+        }
+        env
     }
 
     /// The path of the `bao` binary this server runs.
@@ -363,4 +449,51 @@ fn set_executable(path: &Path) -> Result<()> {
 #[cfg(not(unix))]
 fn set_executable(_path: &Path) -> Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `start_tls`: https address, the CA on disk, the CLI reaches it through `cli_env`, the
+    /// plain-HTTP raw client refuses it with a clear error.
+    #[test]
+    fn start_tls_serves_https_signed_by_its_ca() -> Result<()> {
+        let Some(bao) = OpenBao::start_tls()? else {
+            return Ok(());
+        };
+        assert!(bao.addr.starts_with("https://127.0.0.1:"), "{}", bao.addr);
+        let ca = bao.ca_pem_path().context("no CA path")?;
+        assert!(fs::read_to_string(ca)?.contains("BEGIN CERTIFICATE"));
+        let err = bao.request("GET", "sys/mounts", None).unwrap_err();
+        assert!(err.to_string().contains("plain HTTP only"), "{err}");
+
+        let out = Command::new(bao.bao_bin())
+            .args(["read", "-format=json", "sys/mounts"])
+            .env_clear()
+            .env("HOME", bao.dir.path())
+            .envs(bao.cli_env())
+            .output()?;
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mounts: Value = serde_json::from_slice(&out.stdout)?;
+        assert!(mounts["data"]["secret/"].is_object(), "{mounts}");
+
+        // The plain server is unchanged: no CA, raw requests work.
+        let Some(plain) = OpenBao::start()? else {
+            return Ok(());
+        };
+        assert!(
+            plain.addr.starts_with("http://127.0.0.1:"),
+            "{}",
+            plain.addr
+        );
+        assert!(plain.ca_pem_path().is_none());
+        assert!(!plain.cli_env().iter().any(|(k, _)| k.ends_with("CACERT")));
+        assert_eq!(plain.request("GET", "sys/mounts", None)?.0, 200);
+        Ok(())
+    }
 }
