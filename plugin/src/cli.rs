@@ -157,7 +157,7 @@ pub struct LintArgs {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  kubectl vault-istio audit                                   # the current context\n  kubectl vault-istio audit --context cluster1 --context cluster2\n  kubectl vault-istio audit --all-contexts -o sarif\n  kubectl vault-istio audit --save-snapshot snap.json         # audit later with --from-snapshot\n\nThe audit only reads (get, list, pods/log); Secret values are never read into the snapshot.\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 no cluster could be audited."
+    after_help = "Examples:\n  kubectl vault-istio audit                                   # the current context\n  kubectl vault-istio audit --context cluster1 --context cluster2\n  kubectl vault-istio audit --all-contexts -o sarif\n  kubectl vault-istio audit --save-snapshot snap.json         # audit later with --from-snapshot\n  VAULT_ADDR=https://vault:8200 kubectl vault-istio audit    # the clusters and the Vault side\n  kubectl vault-istio audit --vault --login-check             # also log in as istiod\n\nThe audit only reads (get, list, pods/log; Vault GET/LIST); Kubernetes Secret values are never read, and Vault values are kept only as certificates, never a private key. Only --login-check writes.\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 nothing could be audited (no cluster, and not Vault)."
 )]
 pub struct AuditArgs {
     /// A kube context to audit; repeatable (default: the current context).
@@ -182,6 +182,23 @@ pub struct AuditArgs {
     /// Audit saved snapshots instead of live clusters; repeatable.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["contexts", "all_contexts", "kubeconfig"])]
     pub from_snapshot: Vec<String>,
+    /// Also audit the Vault server (default whenever VAULT_ADDR is set): auth mount, role,
+    /// policies, KV mount, secret and certificates. Reads VAULT_ADDR, VAULT_TOKEN (else
+    /// ~/.vault-token), VAULT_CACERT, VAULT_CAPATH, VAULT_SKIP_VERIFY, VAULT_NAMESPACE.
+    #[arg(long, help_heading = "Vault", conflicts_with = "no_vault")]
+    pub vault: bool,
+    /// Do not audit Vault, even with VAULT_ADDR set.
+    #[arg(long, help_heading = "Vault")]
+    pub no_vault: bool,
+    /// Do not read secret values from Vault: the mount, the secret and its field names are
+    /// still checked, the certificates are not.
+    #[arg(long, help_heading = "Vault", conflicts_with = "no_vault")]
+    pub no_secret_read: bool,
+    /// Prove the login end to end (this WRITES: a TokenRequest for istiod's ServiceAccount
+    /// and a Vault login token, revoked after): log in as istiod and ask Vault what the
+    /// token may do on each secret path. Implies --vault.
+    #[arg(long, help_heading = "Vault", conflicts_with = "no_vault")]
+    pub login_check: bool,
     #[command(flatten)]
     pub report: ReportArgs,
 }

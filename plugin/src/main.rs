@@ -9,6 +9,7 @@ mod inputs;
 mod lint;
 mod output;
 mod render;
+mod vault;
 mod verify;
 
 use std::process::ExitCode;

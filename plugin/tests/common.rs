@@ -58,6 +58,13 @@ pub fn run_with(args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Ru
         // Only what a test sets: never the developer's kube or Helm context.
         .env_remove("KUBECONFIG")
         .env_remove("HELM_PLUGIN_NAME")
+        // Nor the developer's Vault: with VAULT_ADDR set, audit also audits Vault.
+        .env_remove("VAULT_ADDR")
+        .env_remove("VAULT_TOKEN")
+        .env_remove("VAULT_CACERT")
+        .env_remove("VAULT_CAPATH")
+        .env_remove("VAULT_SKIP_VERIFY")
+        .env_remove("VAULT_NAMESPACE")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

@@ -79,6 +79,8 @@ pub enum Location {
         kind: String,
         name: String,
     },
+    /// An object on the Vault server, by its API path (`auth/kubernetes/role/istiod`).
+    Vault { path: String },
 }
 
 /// How a live object is named in findings and SARIF:
@@ -90,11 +92,17 @@ pub fn object_uri(cluster: &str, namespace: Option<&str>, kind: &str, name: &str
     }
 }
 
+/// How a Vault object is named in findings and SARIF: `vault/<api path>`.
+pub fn vault_uri(path: &str) -> String {
+    format!("vault/{}", path.trim_matches('/'))
+}
+
 impl Location {
     pub fn file(&self) -> &str {
         match self {
             Location::Yaml { file, .. } | Location::Pem { file, .. } => file,
             Location::Object { cluster, .. } => cluster,
+            Location::Vault { path } => path,
         }
     }
 
@@ -107,6 +115,7 @@ impl Location {
                 kind,
                 name,
             } => Some(object_uri(cluster, namespace.as_deref(), kind, name)),
+            Location::Vault { path } => Some(vault_uri(path)),
             _ => None,
         }
     }
@@ -119,7 +128,7 @@ impl Location {
                 line.unwrap_or(0),
                 block.map_or(0, |b| u32::try_from(b).unwrap_or(u32::MAX)),
             ),
-            Location::Object { .. } => (0, 0),
+            Location::Object { .. } | Location::Vault { .. } => (0, 0),
         }
     }
 
@@ -129,7 +138,9 @@ impl Location {
             Location::Yaml {
                 file, line, column, ..
             } => format!("{file}:{line}:{column}"),
-            Location::Object { .. } => self.object_uri().unwrap_or_default(),
+            Location::Object { .. } | Location::Vault { .. } => {
+                self.object_uri().unwrap_or_default()
+            }
             Location::Pem {
                 file,
                 member,

@@ -75,11 +75,17 @@ fn selected(options: &Options) -> Vec<&'static Rule> {
 }
 
 pub fn verify(inputs: &[BundleInput], options: &Options) -> Report {
-    let rules = selected(options);
     let bundles: Vec<Bundle> = inputs.iter().map(Bundle::load).collect();
+    verify_bundles(&bundles, options)
+}
+
+/// [`verify`] on bundles already loaded (the audit loads Vault's with
+/// [`Bundle::load_with_key`]).
+pub fn verify_bundles(bundles: &[Bundle], options: &Options) -> Report {
+    let rules = selected(options);
     let mut findings = Vec::new();
     let mut summaries = Vec::new();
-    for b in &bundles {
+    for b in bundles {
         let target = BundleTarget::new(b, options.now, options.expires_within);
         for rule in &rules {
             if let Check::Bundle(check) = rule.check {
@@ -89,7 +95,7 @@ pub fn verify(inputs: &[BundleInput], options: &Options) -> Report {
         summaries.push(summarize(&target, options.now));
     }
     let trust = (bundles.len() > 1).then(|| {
-        let mesh = MeshTarget::new(&bundles);
+        let mesh = MeshTarget::new(bundles);
         for rule in &rules {
             if let Check::Mesh(check) = rule.check {
                 check(&mesh, &mut Emitter::new(&rule.meta, &mut findings));

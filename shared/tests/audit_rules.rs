@@ -20,6 +20,7 @@ fn healthy() -> ClusterSnapshot {
     ClusterSnapshot {
         cluster: "cluster1".into(),
         server: Some("https://cluster1.example.com:6443".into()),
+        server_ca: None,
         istio_namespace: "istio-system".into(),
         unreachable: None,
         problems: vec![],

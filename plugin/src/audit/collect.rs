@@ -44,38 +44,14 @@ pub async fn collect(
         istio_namespace: namespace.to_string(),
         ..Default::default()
     };
-    let options = KubeConfigOptions {
-        context: Some(context.to_string()),
-        ..Default::default()
-    };
-    let config = match kubeconfig {
-        Some(kc) => Config::from_custom_kubeconfig(kc, &options)
-            .await
-            .map_err(|e| format!("kubeconfig: {}", chain(&e))),
-        // In a pod (the CronJob): the ServiceAccount's token and CA, KUBERNETES_SERVICE_*.
-        None => Config::incluster().map_err(|e| format!("in-cluster configuration: {}", chain(&e))),
-    };
-    let mut config = match config {
-        Ok(c) => c,
+    let client = match connect(kubeconfig, context, timeout).await {
+        Ok((client, server, server_ca)) => {
+            snap.server = Some(server);
+            snap.server_ca = server_ca;
+            client
+        }
         Err(e) => {
             snap.unreachable = Some(e);
-            return snap;
-        }
-    };
-    snap.server = Some(
-        config
-            .cluster_url
-            .to_string()
-            .trim_end_matches('/')
-            .to_string(),
-    );
-    config.connect_timeout = Some(timeout);
-    config.read_timeout = Some(timeout);
-    config.write_timeout = Some(timeout);
-    let client = match Client::try_from(config) {
-        Ok(c) => c,
-        Err(e) => {
-            snap.unreachable = Some(format!("client: {}", chain(&e)));
             return snap;
         }
     };
@@ -124,6 +100,57 @@ pub async fn collect(
     snap.auth_delegators = take(delegators, p);
     snap.root_cert_configmaps = take(roots, p);
     snap
+}
+
+/// A client for `context` (or the pod's own cluster), with the API server URL and the CA
+/// the kubeconfig trusts for it (PEM).
+pub async fn connect(
+    kubeconfig: Option<Kubeconfig>,
+    context: &str,
+    timeout: Duration,
+) -> Result<(Client, String, Option<String>), String> {
+    let options = KubeConfigOptions {
+        context: Some(context.to_string()),
+        ..Default::default()
+    };
+    let mut config = match kubeconfig {
+        Some(kc) => Config::from_custom_kubeconfig(kc, &options)
+            .await
+            .map_err(|e| format!("kubeconfig: {}", chain(&e)))?,
+        // In a pod (the CronJob): the ServiceAccount's token and CA, KUBERNETES_SERVICE_*.
+        None => {
+            Config::incluster().map_err(|e| format!("in-cluster configuration: {}", chain(&e)))?
+        }
+    };
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
+    let server_ca = config.root_cert.as_ref().map(|certs| {
+        certs
+            .iter()
+            .map(|der| pem_certificate(der))
+            .collect::<String>()
+    });
+    config.connect_timeout = Some(timeout);
+    config.read_timeout = Some(timeout);
+    config.write_timeout = Some(timeout);
+    let client = Client::try_from(config).map_err(|e| format!("client: {}", chain(&e)))?;
+    Ok((client, server, server_ca))
+}
+
+/// A DER certificate as PEM.
+fn pem_certificate(der: &[u8]) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = String::from("-----BEGIN CERTIFICATE-----\n");
+    for line in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(line));
+        out.push('\n');
+    }
+    out.push_str("-----END CERTIFICATE-----\n");
+    out
 }
 
 fn take<T>((value, mut problems): Collected<T>, into: &mut Vec<CollectProblem>) -> Option<T> {

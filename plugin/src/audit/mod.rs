@@ -2,6 +2,7 @@
 //! with the engine, print, choose the exit code.
 
 mod collect;
+mod vault;
 
 use crate::cli::{AuditArgs, Format};
 use crate::exit;
@@ -10,19 +11,22 @@ use crate::output;
 use std::io::IsTerminal;
 use std::time::Duration;
 use vault_istio::SourceFile;
-use vault_istio::audit::{self, ClusterSnapshot};
+use vault_istio::audit::{self, ClusterSnapshot, IstiodNeeds, VaultSnapshot};
 use vault_istio::report::{RenderInput, sarif};
 
 pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     if !output::ignore_codes_known(&args.report) {
         return Ok(exit::COULD_NOT_RUN);
     }
-    let snapshots = if args.from_snapshot.is_empty() {
+    let collected = if args.from_snapshot.is_empty() {
         collect_live(&args)
     } else {
         load_snapshots(&args.from_snapshot, args.report.max_input_bytes)
     };
-    let snapshots = match snapshots {
+    let Saved {
+        clusters: snapshots,
+        vault,
+    } = match collected {
         Ok(s) => s,
         Err(msg) => {
             output::error(&msg);
@@ -30,7 +34,12 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
         }
     };
     if let Some(path) = &args.save_snapshot {
-        let mut json = serde_json::to_string_pretty(&snapshots)?;
+        // Without Vault, the plain array of cluster snapshots (as before Vault was audited).
+        let value = match &vault {
+            Some(v) => serde_json::json!({"clusters": snapshots, "vault": v}),
+            None => serde_json::to_value(&snapshots)?,
+        };
+        let mut json = serde_json::to_string_pretty(&value)?;
         json.push('\n');
         if let Err(e) = std::fs::write(path, json) {
             output::error(&format!("--save-snapshot {path}: {e}"));
@@ -38,10 +47,16 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
         }
     }
 
-    let findings = audit::evaluate(
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let findings = audit::evaluate_with_vault(
         &snapshots,
+        vault.as_ref(),
         &audit::Options {
             ignore: args.report.ignore.clone(),
+            now: Some(now),
+            expires_within: None,
         },
     );
     let no_sources: [SourceFile; 0] = [];
@@ -52,32 +67,60 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     };
     match args.report.output {
         Format::Json => output::stdout(&vault_istio::report::json::render_audit(
-            &findings, &snapshots,
+            &findings,
+            &snapshots,
+            vault.as_ref(),
         ))?,
         Format::Sarif => output::stdout(&sarif::render(&findings))?,
         Format::Text => output::text_findings(&render, &args.report)?,
     }
-    // 2 only when no cluster at all could be audited.
-    let none_audited = snapshots.iter().all(|s| s.unreachable.is_some());
+    // 2 only when nothing at all could be audited: no cluster, and not Vault either.
+    let none_audited = snapshots.iter().all(|s| s.unreachable.is_some())
+        && vault.as_ref().is_none_or(|v| v.unreachable.is_some());
     Ok(output::exit_code(&findings, &args.report, none_audited))
 }
 
-/// `--from-snapshot`: each file holds a JSON array of snapshots (or one snapshot).
-fn load_snapshots(paths: &[String], cap: u64) -> Result<Vec<ClusterSnapshot>, String> {
-    let mut out = Vec::new();
+/// What an audit evaluates: the clusters, and the Vault server when it was audited.
+struct Saved {
+    clusters: Vec<ClusterSnapshot>,
+    vault: Option<VaultSnapshot>,
+}
+
+/// `--from-snapshot`: each file holds a JSON array of cluster snapshots, one snapshot, or
+/// `{"clusters": [...], "vault": {...}}` (what `--save-snapshot` writes with Vault).
+fn load_snapshots(paths: &[String], cap: u64) -> Result<Saved, String> {
+    let mut out = Saved {
+        clusters: Vec::new(),
+        vault: None,
+    };
     for p in paths {
         let src = inputs::read_text(p, cap).map_err(|e| format!("{}: {}", e.file, e.message))?;
         let value: serde_json::Value = serde_json::from_str(&src.text)
             .map_err(|e| format!("{}: not a snapshot (JSON): {e}", src.name))?;
-        let parsed = if value.is_array() {
-            serde_json::from_value::<Vec<ClusterSnapshot>>(value)
-        } else {
-            serde_json::from_value::<ClusterSnapshot>(value).map(|s| vec![s])
+        let not_a_snapshot = |e: serde_json::Error| format!("{}: not a snapshot: {e}", src.name);
+        let mut clusters = match value {
+            serde_json::Value::Array(_) => {
+                serde_json::from_value::<Vec<ClusterSnapshot>>(value).map_err(not_a_snapshot)?
+            }
+            serde_json::Value::Object(ref o) if o.contains_key("clusters") => {
+                let clusters =
+                    serde_json::from_value(o["clusters"].clone()).map_err(not_a_snapshot)?;
+                if let Some(v) = o.get("vault").filter(|v| !v.is_null()) {
+                    if out.vault.is_some() {
+                        return Err(format!(
+                            "{}: a second Vault snapshot; give one file with Vault",
+                            src.name
+                        ));
+                    }
+                    out.vault = Some(serde_json::from_value(v.clone()).map_err(not_a_snapshot)?);
+                }
+                clusters
+            }
+            _ => vec![serde_json::from_value::<ClusterSnapshot>(value).map_err(not_a_snapshot)?],
         };
-        let mut snaps = parsed.map_err(|e| format!("{}: not a snapshot: {e}", src.name))?;
-        out.append(&mut snaps);
+        out.clusters.append(&mut clusters);
     }
-    if out.is_empty() {
+    if out.clusters.is_empty() {
         return Err("the snapshot files hold no cluster".into());
     }
     Ok(out)
@@ -100,7 +143,7 @@ fn istio_namespace(args: &AuditArgs) -> String {
 }
 
 /// Reads the kubeconfig, picks the contexts and collects them concurrently.
-fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
+fn collect_live(args: &AuditArgs) -> Result<Saved, String> {
     let (kubeconfig, contexts) = if in_cluster(args) {
         (None, vec![IN_CLUSTER.to_string()])
     } else {
@@ -122,6 +165,11 @@ fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
         .build()
         .map_err(|e| format!("starting the async runtime: {e}"))?;
     let namespace = istio_namespace(args);
+    let vault_wanted = wants_vault(args);
+    let reads = vault::Reads {
+        values: !args.no_secret_read,
+    };
+    let login_check = args.login_check;
     Ok(runtime.block_on(async move {
         let handles: Vec<_> = contexts
             .iter()
@@ -145,17 +193,122 @@ fn collect_live(args: &AuditArgs) -> Result<Vec<ClusterSnapshot>, String> {
                 })
             })
             .collect();
-        let mut out = Vec::new();
+        let mut clusters = Vec::new();
         for (ctx, h) in contexts.iter().zip(handles) {
-            out.push(h.await.unwrap_or_else(|e| ClusterSnapshot {
+            clusters.push(h.await.unwrap_or_else(|e| ClusterSnapshot {
                 cluster: ctx.clone(),
                 istio_namespace: namespace.clone(),
                 unreachable: Some(format!("the audit task failed: {e}")),
                 ..Default::default()
             }));
         }
-        out
+        let vault = if vault_wanted {
+            let spinner = progress.add(indicatif::ProgressBar::new_spinner());
+            spinner.set_style(style.clone());
+            spinner.set_message("vault: reading");
+            spinner.enable_steady_tick(Duration::from_millis(100));
+            let needs: Vec<IstiodNeeds> =
+                clusters.iter().flat_map(audit::needs::of_cluster).collect();
+            let snap = collect_vault(&needs, reads, login_check, kubeconfig, timeout).await;
+            let state = if snap.unreachable.is_some() {
+                "unreachable"
+            } else {
+                "read"
+            };
+            spinner.finish_with_message(format!("vault: {state} in"));
+            Some(snap)
+        } else {
+            None
+        };
+        Saved { clusters, vault }
     }))
+}
+
+/// `--vault`, `--login-check`, or `VAULT_ADDR` set without `--no-vault`.
+fn wants_vault(args: &AuditArgs) -> bool {
+    args.vault
+        || args.login_check
+        || (!args.no_vault && std::env::var_os("VAULT_ADDR").is_some_and(|v| !v.is_empty()))
+}
+
+/// Connects with the Vault CLI's environment and reads the Vault snapshot; with
+/// `login_check`, also logs in as each istiod with a token the cluster issues for it.
+async fn collect_vault(
+    needs: &[IstiodNeeds],
+    reads: vault::Reads,
+    login_check: bool,
+    kubeconfig: Option<kube::config::Kubeconfig>,
+    timeout: Duration,
+) -> VaultSnapshot {
+    let address = std::env::var("VAULT_ADDR").unwrap_or_default();
+    let client = crate::vault::VaultSettings::from_env(None, timeout)
+        .and_then(|settings| crate::vault::Vault::connect(&settings));
+    let client = match client {
+        Ok(c) => c,
+        Err(why) => {
+            return VaultSnapshot {
+                address,
+                unreachable: Some(why),
+                ..Default::default()
+            };
+        }
+    };
+    let mut snap = vault::collect(&client, needs, reads).await;
+    if login_check && snap.unreachable.is_none() {
+        for n in needs {
+            let jwt = istiod_token(kubeconfig.clone(), n, timeout).await;
+            let check = vault::login_check(&client, &snap, n, jwt).await;
+            snap.logins.push(check);
+        }
+    }
+    snap
+}
+
+/// A short-lived token for istiod's ServiceAccount (TokenRequest: this writes), as the
+/// agent in istiod's pod would present.
+async fn istiod_token(
+    kubeconfig: Option<kube::config::Kubeconfig>,
+    n: &IstiodNeeds,
+    timeout: Duration,
+) -> Result<String, String> {
+    use k8s_openapi::api::authentication::v1::{TokenRequest, TokenRequestSpec};
+    use k8s_openapi::api::core::v1::ServiceAccount;
+    let kubeconfig = if n.cluster == IN_CLUSTER {
+        None
+    } else {
+        kubeconfig
+    };
+    let (client, _, _) = collect::connect(kubeconfig, &n.cluster, timeout).await?;
+    let api: kube::Api<ServiceAccount> = kube::Api::namespaced(client, &n.namespace);
+    let request = TokenRequest {
+        spec: TokenRequestSpec {
+            expiration_seconds: Some(600),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let answer = tokio::time::timeout(
+        timeout,
+        api.create_token_request(&n.service_account, &Default::default(), &request),
+    )
+    .await
+    .map_err(|_| {
+        format!(
+            "no answer to the TokenRequest within {}s",
+            timeout.as_secs()
+        )
+    })?
+    .map_err(|e| {
+        format!(
+            "TokenRequest for ServiceAccount {}/{} failed: {e}",
+            n.namespace, n.service_account
+        )
+    })?;
+    answer
+        .status
+        .map(|s| s.token)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| "the TokenRequest answer carries no token".to_string())
 }
 
 /// What the audit calls the cluster it runs in.

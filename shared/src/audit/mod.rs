@@ -1,16 +1,25 @@
-//! `audit`: what a live cluster shows, as a serialisable snapshot, evaluated by pure rules.
+//! `audit`: what a live cluster (and the Vault server) shows, as serialisable snapshots,
+//! evaluated by pure rules.
 //!
-//! The CLI collects a [`ClusterSnapshot`] per kube context (read-only: get, list, logs) and
-//! hands the snapshots to [`evaluate`]; a saved snapshot evaluates the same way later or
-//! elsewhere. The snapshot holds the engine's own small structs with just what the rules
-//! read — never Kubernetes API types, and never a Secret's data.
+//! The CLI collects a [`ClusterSnapshot`] per kube context (read-only: get, list, logs) and,
+//! with `--vault`, one [`VaultSnapshot`] of the Vault server for what those clusters' istiod
+//! configurations ask of it ([`needs`]); it hands them to [`evaluate_with_vault`]. A saved
+//! snapshot evaluates the same way later or elsewhere. Snapshots hold the engine's own small
+//! structs with just what the rules read — never Kubernetes API types, never a Secret's
+//! data, never private key bytes.
 
+pub mod needs;
 pub mod snapshot;
+pub mod vault;
 
+pub use needs::IstiodNeeds;
 pub use snapshot::{ClusterSnapshot, IstiodDeployment, IstiodPod};
+pub use vault::VaultSnapshot;
 
+use crate::bundle::{Bundle, BundleInput, FileKind, Member};
 use crate::finding::{self, Finding};
 use crate::rules::{Check, Emitter, Rule};
+use vault::FieldValue;
 
 /// What an audit rule is given.
 pub struct ClusterTarget<'a> {
@@ -22,20 +31,49 @@ pub struct ClustersTarget<'a> {
     pub snapshots: &'a [ClusterSnapshot],
 }
 
-/// Rule codes or names to skip.
+/// What a Vault rule is given: the Vault snapshot, the clusters, and what each injected
+/// istiod asks of Vault.
+pub struct VaultTarget<'a> {
+    pub vault: &'a VaultSnapshot,
+    pub clusters: &'a [ClusterSnapshot],
+    pub needs: &'a [IstiodNeeds],
+}
+
+impl VaultTarget<'_> {
+    pub fn cluster(&self, name: &str) -> Option<&ClusterSnapshot> {
+        self.clusters.iter().find(|c| c.cluster == name)
+    }
+}
+
+/// Rule codes or names to skip, and the clock for certificates read from Vault.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub ignore: Vec<String>,
+    /// Unix seconds "now" for the validity checks of certificates read from Vault (the
+    /// engine has no clock). Without it those certificates are not verified.
+    pub now: Option<i64>,
+    /// Warn when a certificate expires within this many seconds (default 30 days).
+    pub expires_within: Option<i64>,
 }
 
 fn selected(options: &Options) -> Vec<&'static Rule> {
     crate::rules::selected(&options.ignore)
 }
 
-/// Evaluates every snapshot: the cluster rules, and the lint rules on each live istiod
-/// Deployment (its findings point into the Deployment's manifest, named
+/// Evaluates every cluster snapshot: the cluster rules, and the lint rules on each live
+/// istiod Deployment (its findings point into the Deployment's manifest, named
 /// `k8s/<cluster>/<namespace>/Deployment/<name>`).
 pub fn evaluate(snapshots: &[ClusterSnapshot], options: &Options) -> Vec<Finding> {
+    evaluate_with_vault(snapshots, None, options)
+}
+
+/// [`evaluate`], plus, given a Vault snapshot, the Vault rules and every bundle and
+/// cross-cluster rule on the certificates read from Vault.
+pub fn evaluate_with_vault(
+    snapshots: &[ClusterSnapshot],
+    vault: Option<&VaultSnapshot>,
+    options: &Options,
+) -> Vec<Finding> {
     let rules = selected(options);
     let mut findings = Vec::new();
     for s in snapshots {
@@ -72,6 +110,102 @@ pub fn evaluate(snapshots: &[ClusterSnapshot], options: &Options) -> Vec<Finding
             }
         }
     }
+    if let Some(vault) = vault {
+        let needs: Vec<IstiodNeeds> = snapshots.iter().flat_map(needs::of_cluster).collect();
+        let target = VaultTarget {
+            vault,
+            clusters: snapshots,
+            needs: &needs,
+        };
+        for rule in &rules {
+            if let Check::Vault(check) = rule.check {
+                check(&target, &mut Emitter::new(&rule.meta, &mut findings));
+            }
+        }
+        if let Some(now) = options.now {
+            let bundles = vault_bundles(vault, &needs);
+            let report = crate::verify::verify_bundles(
+                &bundles,
+                &crate::verify::Options {
+                    now,
+                    expires_within: options
+                        .expires_within
+                        .unwrap_or(crate::verify::DEFAULT_EXPIRES_WITHIN),
+                    ignore: options.ignore.clone(),
+                },
+            );
+            findings.extend(report.findings);
+        }
+    }
     finding::sort(&mut findings);
+    findings.dedup();
     findings
+}
+
+/// The bundle each cluster's istiod would render from Vault, for the clusters whose four
+/// values were all read (one per cluster: the first injected istiod with values). The
+/// members are named `vault/<api path>` with the field as the member.
+pub fn vault_bundles(vault: &VaultSnapshot, needs: &[IstiodNeeds]) -> Vec<Bundle> {
+    let mut out: Vec<Bundle> = Vec::new();
+    for n in needs {
+        if out.iter().any(|b| b.label == n.cluster) {
+            continue;
+        }
+        if let Some(b) = vault_bundle(vault, n) {
+            out.push(b);
+        }
+    }
+    out
+}
+
+fn vault_bundle(vault: &VaultSnapshot, n: &IstiodNeeds) -> Option<Bundle> {
+    let mut members = Vec::new();
+    let mut key = None;
+    let mut origin = None;
+    for kind in FileKind::ALL {
+        let Some(read) = n.reads.iter().find(|r| r.kind == Some(kind)) else {
+            continue;
+        };
+        let secret = vault.secrets.get(&read.path)?;
+        let values = secret.values.found()?;
+        let value = values.get(&read.field)?;
+        let file = finding::vault_uri(&match secret.mount.found() {
+            Some(m) => needs::api_path(&read.path, &m.path, m.version),
+            None => read.path.clone(),
+        });
+        origin.get_or_insert_with(|| file.clone());
+        match value {
+            FieldValue::Text { text } => members.push(Member {
+                kind,
+                file,
+                member: Some(read.field.clone()),
+                text: text.clone(),
+            }),
+            FieldValue::Key { facts } if kind == FileKind::CaKey => {
+                key = Some((read.field.clone(), facts));
+            }
+            // Key material read as a certificate file: what istiod would find there is
+            // not a certificate; the facts say so without the bytes.
+            FieldValue::Key { .. } => return None,
+        }
+    }
+    let input = BundleInput {
+        label: n.cluster.clone(),
+        origin: origin?,
+        embedded: true,
+        named_files: false,
+        members,
+    };
+    Some(match key {
+        Some((field, facts)) => Bundle::load_with_key(&input, &field, facts),
+        None => Bundle::load(&input),
+    })
+}
+
+/// A reading's failure, as `GET path: message (403)`, for messages.
+pub(crate) fn describe_failure(r: &vault::ReadFailure) -> String {
+    match r.status {
+        Some(code) => format!("{} answered {code}: {}", r.what, r.message),
+        None => format!("{}: {}", r.what, r.message),
+    }
 }

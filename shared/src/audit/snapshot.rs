@@ -12,6 +12,10 @@ pub struct ClusterSnapshot {
     /// The API server URL, for messages.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub server: Option<String>,
+    /// The CA the kubeconfig trusts for that server (public certificates), to compare
+    /// with Vault's `kubernetes_ca_cert`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_ca: Option<String>,
     /// Where istiod runs (default `istio-system`).
     pub istio_namespace: String,
     /// Why the cluster could not be read at all (unreachable, unauthorised).
@@ -213,13 +217,7 @@ pub struct RootCertConfigMap {
 impl RootCertConfigMap {
     /// The certificates in `root-cert.pem` (blocks that do not parse are skipped).
     pub fn certificates(&self) -> Vec<crate::bundle::x509::CertInfo> {
-        use crate::bundle::{pem, x509};
-        pem::scan(&self.root_cert)
-            .into_iter()
-            .filter(|b| b.label == "CERTIFICATE")
-            .filter_map(|b| b.der.ok())
-            .filter_map(|d| x509::parse_certificate(&d).ok())
-            .collect()
+        crate::bundle::certificates(&self.root_cert)
     }
 }
 

@@ -13,7 +13,9 @@ use pem::{NotPem, PemBlock};
 use x509::{CertInfo, KeyError, PrivateKey};
 
 /// The four files, named as istiod names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileKind {
     CaKey,
@@ -45,7 +47,7 @@ impl FileKind {
 }
 
 /// Something found in a bundle member, with where it was.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Located<T> {
     pub kind: FileKind,
     /// 0-based PEM block index within the member.
@@ -180,6 +182,25 @@ impl Bundle {
         }
     }
 
+    /// [`Bundle::load`] with `ca-key.pem` given as [`KeyFacts`] (its bytes long gone) under
+    /// the field name `member`, instead of as text in `input`: how a saved Vault snapshot
+    /// is verified. The rules see what they would have seen with the key itself.
+    pub fn load_with_key(input: &BundleInput, member: &str, key: &KeyFacts) -> Bundle {
+        let mut bundle = Bundle::load(input);
+        let i = FileKind::ALL
+            .iter()
+            .position(|k| *k == FileKind::CaKey)
+            .unwrap_or(0);
+        let state = &mut bundle.members[i];
+        state.present = true;
+        state.member = Some(member.to_string());
+        state.blocks = key.blocks.iter().map(BlockFacts::to_block).collect();
+        state.not_pem = key.not_pem;
+        state.private_key_text = key.private_key_text;
+        bundle.key = key.key.clone();
+        bundle
+    }
+
     pub fn member(&self, kind: FileKind) -> &MemberState {
         // `members` always holds the four kinds in order.
         &self.members[FileKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)]
@@ -224,6 +245,94 @@ impl Bundle {
     pub fn at<T>(&self, item: &Located<T>) -> Location {
         self.location(item.kind, Some((item.block, item.line)))
     }
+}
+
+/// `ca-key.pem` with its key bytes gone: what the bundle rules read of it (blocks' types,
+/// positions and decoding errors, what a non-PEM text holds instead, the key's type and
+/// derived public key). A Vault snapshot keeps this in place of the key, so it can be
+/// saved and verified later without ever holding key material.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct KeyFacts {
+    pub blocks: Vec<BlockFacts>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_pem: Option<NotPem>,
+    pub private_key_text: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<Located<Result<PrivateKey, KeyError>>>,
+}
+
+impl KeyFacts {
+    /// Reads `text` as istiod reads `ca-key.pem` and keeps only the facts.
+    pub fn capture(text: &str) -> KeyFacts {
+        let input = BundleInput {
+            label: String::new(),
+            origin: String::new(),
+            embedded: true,
+            named_files: false,
+            members: vec![Member {
+                kind: FileKind::CaKey,
+                file: String::new(),
+                member: None,
+                text: text.to_string(),
+            }],
+        };
+        let bundle = Bundle::load(&input);
+        let m = bundle.member(FileKind::CaKey);
+        KeyFacts {
+            blocks: m.blocks.iter().map(BlockFacts::of).collect(),
+            not_pem: m.not_pem,
+            private_key_text: m.private_key_text,
+            key: bundle.key,
+        }
+    }
+}
+
+/// A PEM block without its bytes: decoded or not (and why not).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct BlockFacts {
+    pub index: usize,
+    pub label: String,
+    pub line: u32,
+    pub end_line: u32,
+    pub has_headers: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decode_error: Option<String>,
+}
+
+impl BlockFacts {
+    fn of(b: &PemBlock) -> BlockFacts {
+        BlockFacts {
+            index: b.index,
+            label: b.label.clone(),
+            line: b.line,
+            end_line: b.end_line,
+            has_headers: b.has_headers,
+            decode_error: b.der.as_ref().err().cloned(),
+        }
+    }
+
+    /// A block whose bytes are gone: the rules only ask whether it decoded.
+    fn to_block(&self) -> PemBlock {
+        PemBlock {
+            index: self.index,
+            label: self.label.clone(),
+            line: self.line,
+            end_line: self.end_line,
+            has_headers: self.has_headers,
+            der: self.decode_error.clone().map_or(Ok(Vec::new()), Err),
+        }
+    }
+}
+
+/// The certificates of a PEM text (blocks that do not parse are skipped): a root
+/// ConfigMap, Vault's `kubernetes_ca_cert`.
+pub fn certificates(text: &str) -> Vec<CertInfo> {
+    pem::scan(text)
+        .into_iter()
+        .filter(|b| b.label == "CERTIFICATE")
+        .filter_map(|b| b.der.ok())
+        .filter_map(|d| x509::parse_certificate(&d).ok())
+        .collect()
 }
 
 /// What a bundle rule is given.

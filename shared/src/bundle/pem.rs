@@ -100,7 +100,7 @@ fn to_line(idx: usize) -> u32 {
 
 /// What a file that holds no PEM block holds instead, for a pointed hint. These are the
 /// usual Vault template mistakes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum NotPem {
     Empty,
     /// `<no value>`: a missing field, or `.Data.x` on KV v2.

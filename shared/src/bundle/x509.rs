@@ -137,7 +137,7 @@ impl SignatureAlgorithm {
 }
 
 /// A named elliptic curve.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Curve {
     P256,
     P384,
@@ -186,7 +186,7 @@ impl Curve {
 }
 
 /// The type (and size) of a public or private key.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum KeyKind {
     /// RSA with the modulus bit length.
     Rsa {
@@ -1037,7 +1037,8 @@ fn verify_ed25519(tbs: &[u8], sig: &[u8], key: &PublicKeyInfo) -> SignatureCheck
 
 /// A parsed private key. Only the key type and the derived public key are kept; no secret
 /// material outlives [`parse_private_key`]. `Debug` and `Display` print `[redacted]`.
-#[derive(Clone, PartialEq, Eq)]
+/// Serialisable (a Vault snapshot keeps it): both fields are public information.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PrivateKey {
     pub kind: KeyKind,
     /// DER SubjectPublicKeyInfo of the derived public key; empty when it cannot be derived
@@ -1095,7 +1096,7 @@ impl PrivateKey {
 }
 
 /// Why a private key could not be used.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KeyError {
     /// `ENCRYPTED PRIVATE KEY` (or a legacy `Proc-Type: 4,ENCRYPTED` block): istiod cannot use it.
     Encrypted,

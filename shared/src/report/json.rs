@@ -49,6 +49,7 @@ pub fn render_verify(report: &crate::verify::Report) -> String {
 pub fn render_audit(
     findings: &[crate::Finding],
     snapshots: &[crate::audit::ClusterSnapshot],
+    vault: Option<&crate::audit::VaultSnapshot>,
 ) -> String {
     let clusters: Vec<serde_json::Value> = snapshots
         .iter()
@@ -63,11 +64,28 @@ pub fn render_audit(
             })
         })
         .collect();
-    envelope(
-        findings,
-        ("clusters", snapshots.len()),
-        vec![("clusters", json!(clusters))],
-    )
+    let mut sections = vec![("clusters", json!(clusters))];
+    if let Some(v) = vault {
+        use crate::audit::vault::Reading;
+        let values_verified: Vec<&String> = v
+            .secrets
+            .iter()
+            .filter(|(_, s)| matches!(s.values, Reading::Found(_)))
+            .map(|(p, _)| p)
+            .collect();
+        sections.push((
+            "vault",
+            json!({
+                "address": v.address,
+                "unreachable": v.unreachable,
+                "auth_mounts": v.auth.keys().collect::<Vec<_>>(),
+                "secrets": v.secrets.keys().collect::<Vec<_>>(),
+                "values_verified": values_verified,
+                "login_checks": v.logins.len(),
+            }),
+        ));
+    }
+    envelope(findings, ("clusters", snapshots.len()), sections)
 }
 
 /// Every command's JSON: schema version, tool, summary (with the count of what was

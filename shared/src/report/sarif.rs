@@ -111,7 +111,7 @@ fn region(location: &Location) -> (String, sarif::Region) {
                 .start_line(to_i64(line.unwrap_or(1)))
                 .build(),
         ),
-        Location::Object { .. } => (
+        Location::Object { .. } | Location::Vault { .. } => (
             location.object_uri().unwrap_or_default(),
             sarif::Region::builder().start_line(1).build(),
         ),

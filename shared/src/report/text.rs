@@ -92,7 +92,7 @@ fn finding(out: &mut String, f: &Finding, input: &RenderInput<'_>, p: &Palette) 
     );
     let (gutter_width, key_path) = match &f.location {
         Location::Yaml { line, key_path, .. } => (line.to_string().len(), key_path.as_str()),
-        Location::Pem { .. } | Location::Object { .. } => (1, ""),
+        Location::Pem { .. } | Location::Object { .. } | Location::Vault { .. } => (1, ""),
     };
     let pad = " ".repeat(gutter_width);
     let _ = writeln!(

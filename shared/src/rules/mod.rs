@@ -10,6 +10,7 @@ pub mod vi1xx_injector;
 pub mod vi2xx_istiod;
 pub mod vi3xx_bundle;
 pub mod vi4xx_cluster;
+pub mod vi5xx_vault;
 pub mod vi6xx_multicluster;
 
 /// Everything about a rule except its logic.
@@ -82,6 +83,8 @@ pub enum Check {
     Cluster(fn(&crate::audit::ClusterTarget<'_>, &mut Emitter<'_>)),
     /// Several clusters' snapshots together.
     Clusters(fn(&crate::audit::ClustersTarget<'_>, &mut Emitter<'_>)),
+    /// The Vault server's snapshot, with the istiod configurations that use it.
+    Vault(fn(&crate::audit::VaultTarget<'_>, &mut Emitter<'_>)),
 }
 
 pub struct Rule {
@@ -255,6 +258,20 @@ pub static RULES: &[&Rule] = &[
     &vi4xx_cluster::vi408_injector_unavailable::RULE,
     &vi4xx_cluster::vi409_token_reviewer_missing::RULE,
     &vi4xx_cluster::vi410_root_configmaps_inconsistent::RULE,
+    &vi5xx_vault::vi501_vault_not_audited::RULE,
+    &vi5xx_vault::vi502_auth_mount_missing::RULE,
+    &vi5xx_vault::vi503_auth_config_cluster_mismatch::RULE,
+    &vi5xx_vault::vi504_auth_reviewer_jwt_missing::RULE,
+    &vi5xx_vault::vi505_auth_issuer_validation::RULE,
+    &vi5xx_vault::vi506_role_not_found::RULE,
+    &vi5xx_vault::vi507_role_does_not_bind_istiod::RULE,
+    &vi5xx_vault::vi508_policy_denies_read::RULE,
+    &vi5xx_vault::vi509_kv_version_mismatch::RULE,
+    &vi5xx_vault::vi510_kv_mount_missing::RULE,
+    &vi5xx_vault::vi511_secret_missing::RULE,
+    &vi5xx_vault::vi512_secret_key_missing::RULE,
+    &vi5xx_vault::vi513_secret_values_not_checked::RULE,
+    &vi5xx_vault::vi514_login_check_failed::RULE,
     &vi6xx_multicluster::vi601_cross_cluster_untrusted::RULE,
     &vi6xx_multicluster::vi602_shared_intermediate_key::RULE,
     &vi6xx_multicluster::vi603_clusters_roots_differ::RULE,

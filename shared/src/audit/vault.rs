@@ -1,0 +1,282 @@
+//! The snapshot of the Vault server: what the collector read for the istiod configurations
+//! it was given (auth mounts and their config and roles, policies, KV mounts, secrets),
+//! each read with its outcome. Secret values are kept only as certificates and
+//! [`KeyFacts`]: never a private key, never a field the templates do not read.
+
+use crate::bundle::KeyFacts;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VaultSnapshot {
+    /// `VAULT_ADDR`.
+    pub address: String,
+    /// `VAULT_NAMESPACE`, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Why Vault could not be audited at all: the connection failed (refused, timeout,
+    /// unknown CA…) or the token was rejected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<String>,
+    /// The auditing token's policies (from `auth/token/lookup-self`), for messages.
+    #[serde(default)]
+    pub token_policies: Vec<String>,
+    /// `sys/auth`: mount path (no trailing slash) → type.
+    pub auth_mounts: Reading<BTreeMap<String, String>>,
+    /// Per auth mount (no slashes): its config and the roles asked for.
+    #[serde(default)]
+    pub auth: BTreeMap<String, AuthMountState>,
+    /// Policy name → its text (`sys/policies/acl/<name>`).
+    #[serde(default)]
+    pub policies: BTreeMap<String, Reading<String>>,
+    /// Per secret path as the templates write it.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, SecretState>,
+    /// `--login-check` results, one per istiod Deployment.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub logins: Vec<LoginCheck>,
+}
+
+/// The outcome of one read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", content = "value", rename_all = "kebab-case")]
+pub enum Reading<T> {
+    Found(T),
+    /// 404 (or Vault's "no such" answer): the object does not exist.
+    Missing,
+    /// Refused (403), an error, or no answer.
+    Failed(ReadFailure),
+    /// Not read, and why (`--no-secret-read`, or nothing to read it with).
+    Skipped(String),
+}
+
+impl<T> Default for Reading<T> {
+    fn default() -> Self {
+        Reading::Skipped("not read".into())
+    }
+}
+
+impl<T> Reading<T> {
+    pub fn found(&self) -> Option<&T> {
+        match self {
+            Reading::Found(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReadFailure {
+    /// What was read: `GET auth/kubernetes-cluster1/role/istiod`.
+    pub what: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthMountState {
+    /// `auth/<mount>/config`.
+    pub config: Reading<AuthConfig>,
+    /// Role name (as the annotation writes it) → the role.
+    #[serde(default)]
+    pub roles: BTreeMap<String, Reading<Role>>,
+}
+
+/// The Kubernetes auth method's config, as a read shows it (never the reviewer JWT).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthConfig {
+    pub kubernetes_host: String,
+    #[serde(default)]
+    pub kubernetes_ca_cert: String,
+    #[serde(default)]
+    pub token_reviewer_jwt_set: bool,
+    #[serde(default)]
+    pub disable_local_ca_jwt: bool,
+    /// `disable_iss_validation` (deprecated; `None` when the server does not report it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disable_iss_validation: Option<bool>,
+    #[serde(default)]
+    pub issuer: String,
+}
+
+/// A Kubernetes auth role, as a read shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    #[serde(default)]
+    pub bound_service_account_names: Vec<String>,
+    #[serde(default)]
+    pub bound_service_account_namespaces: Vec<String>,
+    #[serde(default)]
+    pub bound_service_account_namespace_selector: String,
+    #[serde(default)]
+    pub audience: String,
+    /// `token_policies` and the legacy `policies`, merged.
+    #[serde(default)]
+    pub token_policies: Vec<String>,
+    #[serde(default)]
+    pub token_no_default_policy: bool,
+}
+
+impl Role {
+    /// The policies a login token gets from the role: its own plus `default` (identity
+    /// policies are not visible from here).
+    pub fn effective_policies(&self) -> Vec<String> {
+        let mut out = self.token_policies.clone();
+        if !self.token_no_default_policy && !out.iter().any(|p| p == "default") {
+            out.push("default".into());
+        }
+        out
+    }
+
+    /// Does the role bind this ServiceAccount? Vault's `GlobbedStringsMatch` on both lists.
+    pub fn binds_name(&self, name: &str) -> bool {
+        globbed_match(&self.bound_service_account_names, name)
+    }
+
+    pub fn binds_namespace(&self, namespace: &str) -> bool {
+        globbed_match(&self.bound_service_account_namespaces, namespace)
+    }
+}
+
+/// Vault's `strutil.GlobbedStringsMatch`: each item may start and/or end with `*`
+/// (`*` alone matches anything); no other glob syntax.
+pub fn globbed_match(items: &[String], value: &str) -> bool {
+    items.iter().any(|item| {
+        let starts = item.starts_with('*');
+        let ends = item.len() > 1 && item.ends_with('*');
+        let core = item.trim_start_matches('*');
+        let core = if ends {
+            core.strip_suffix('*').unwrap_or(core)
+        } else {
+            core
+        };
+        match (starts, ends) {
+            _ if item == "*" => true,
+            (true, true) => value.contains(core),
+            (true, false) => value.ends_with(core),
+            (false, true) => value.starts_with(core),
+            (false, false) => item == value,
+        }
+    })
+}
+
+/// One secret path the templates read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretState {
+    /// The KV mount holding the path (`sys/internal/ui/mounts/<path>`).
+    pub mount: Reading<KvMount>,
+    /// The secret's field names: KV v2 `subkeys` (no value read), KV v1 the keys of the
+    /// read. `Missing` means no secret exists at the path.
+    pub keys: Reading<Vec<String>>,
+    /// The fields the templates use, when the values could be read.
+    pub values: Reading<BTreeMap<String, FieldValue>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KvMount {
+    /// With its trailing slash: `secret/`.
+    pub path: String,
+    /// `kv`, or another engine's type.
+    #[serde(rename = "type")]
+    pub type_: String,
+    /// 1 or 2 for `kv`.
+    pub version: u8,
+}
+
+/// A field's value, kept only as much as verification needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum FieldValue {
+    /// Public text (certificates, or what a non-PEM value holds instead).
+    Text { text: String },
+    /// A value with private key material: only the facts, never the bytes.
+    Key { facts: KeyFacts },
+}
+
+impl FieldValue {
+    /// Keeps `text` as [`FieldValue::Key`] when it mentions a private key or is read as
+    /// `ca-key.pem`, as text otherwise.
+    pub fn capture(text: &str, as_key: bool) -> FieldValue {
+        if as_key || text.contains("PRIVATE KEY") {
+            FieldValue::Key {
+                facts: KeyFacts::capture(text),
+            }
+        } else {
+            FieldValue::Text {
+                text: text.to_string(),
+            }
+        }
+    }
+}
+
+/// `--login-check` for one istiod Deployment: a token for its ServiceAccount, a login with
+/// its role, and the login token's capabilities on each path the templates read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LoginCheck {
+    pub cluster: String,
+    pub namespace: String,
+    pub deployment: String,
+    pub auth_mount: String,
+    pub role: String,
+    /// Why the login could not be tried (TokenRequest refused…).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_tried: Option<String>,
+    /// The login's HTTP status and, when refused, Vault's message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub error: String,
+    /// The policies the login token got.
+    #[serde(default)]
+    pub policies: Vec<String>,
+    /// KV API path → the login token's capabilities there (`sys/capabilities-self`).
+    #[serde(default)]
+    pub capabilities: BTreeMap<String, Vec<String>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_as_vault_matches_them() {
+        let items = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(globbed_match(&items(&["*"]), "anything"));
+        assert!(globbed_match(&items(&["istiod*"]), "istiod-1-23"));
+        assert!(globbed_match(&items(&["*-system"]), "istio-system"));
+        assert!(globbed_match(&items(&["*tio*"]), "istio-system"));
+        assert!(!globbed_match(&items(&["istiod"]), "istiod-1-23"));
+        assert!(!globbed_match(&items(&["istio*d"]), "istiod"));
+        assert!(!globbed_match(&items(&[]), "istiod"));
+    }
+
+    #[test]
+    fn a_role_gets_default_unless_told_not_to() {
+        let mut r = Role {
+            token_policies: vec!["istiod-certs".into()],
+            ..Default::default()
+        };
+        assert_eq!(r.effective_policies(), ["istiod-certs", "default"]);
+        r.token_no_default_policy = true;
+        assert_eq!(r.effective_policies(), ["istiod-certs"]);
+    }
+
+    #[test]
+    fn key_values_keep_no_key_bytes_and_survive_json() {
+        let key = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgAAAAAAAAAAAAAAAA\n-----END PRIVATE KEY-----\n";
+        let v = FieldValue::capture(key, true);
+        let json = serde_json::to_string(&v).unwrap();
+        assert!(!json.contains("MIGHAgEAMBMG"), "{json}");
+        let back: FieldValue = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, v);
+    }
+}
