@@ -45,6 +45,11 @@ pub fn error(msg: &str) {
     prefixed("error", anstyle::AnsiColor::Red.on_default().bold(), msg);
 }
 
+/// `note: <msg>` on stderr.
+pub fn note(msg: &str) {
+    prefixed("note", anstyle::AnsiColor::Cyan.on_default().bold(), msg);
+}
+
 /// A quiet exit on `| head` is what users expect from a CLI.
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {

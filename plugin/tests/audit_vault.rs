@@ -380,6 +380,34 @@ fn vault_unreachable_is_a_finding_and_the_clusters_are_still_audited() {
             .any(|f| f["code"].as_str().unwrap().starts_with("VI1")),
         "the cluster's istiod was linted"
     );
+    // --vault without an address says what to set.
+    let run = run_with(
+        &[
+            "audit",
+            "-o",
+            "json",
+            "--vault",
+            "--kubeconfig",
+            s.kubeconfig.to_str().unwrap(),
+            "--context",
+            "cluster1",
+        ],
+        None,
+        &[("HOME", s.home.path().to_str().unwrap())],
+    );
+    let json = run.json();
+    let f = has(
+        json["findings"].as_array().unwrap(),
+        "VI501",
+        "set VAULT_ADDR",
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Vault could not be audited: no Vault address"),
+        "{f}"
+    );
     // A refused token is a finding too.
     let run = s.audit_as("s.not-a-token", &["-o", "json"]);
     has(
@@ -508,6 +536,27 @@ fn the_audit_writes_nothing_and_no_key_byte_leaves_it() {
     for format in ["text", "json", "sarif"] {
         let run = s.audit(&["-o", format, "--save-snapshot", snapshot.to_str().unwrap()]);
         assert_ne!(run.code, 2, "{}", run.stderr);
+        if format == "sarif" {
+            // Vault findings are valid SARIF, named `vault/<api path>`.
+            let doc = run.json();
+            let errors = common::sarif_schema_errors(&doc);
+            assert!(errors.is_empty(), "{errors:#?}");
+            let uris: Vec<&str> = doc["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["ruleId"] == "VI509")
+                .map(|r| {
+                    r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                        .as_str()
+                        .unwrap()
+                })
+                .collect();
+            assert!(
+                uris.contains(&"vault/kubernetes-cluster1-secrets/data/istiod-service/certs"),
+                "{uris:?}"
+            );
+        }
         outputs.push(run.stdout);
         outputs.push(run.stderr);
     }

@@ -95,3 +95,19 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
 }
+
+/// Where a SARIF document breaks the SARIF 2.1.0 schema (vendored in `tests/data/`); empty
+/// when it validates. Formats are not checked: the official schema's own `run.language`
+/// pattern is not a valid ECMA regex; structure is what matters here.
+pub fn sarif_schema_errors(doc: &serde_json::Value) -> Vec<String> {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).expect("schema JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(false)
+        .build(&schema)
+        .expect("schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}

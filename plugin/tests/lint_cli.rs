@@ -144,21 +144,10 @@ fn json_output_has_the_documented_schema() {
 
 #[test]
 fn sarif_output_validates_against_the_sarif_2_1_0_schema() {
-    let schema: serde_json::Value =
-        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).expect("schema JSON");
-    // The official schema's own `run.language` pattern is not a valid ECMA regex, so
-    // checking `format: regex` on the schema itself fails; structure is what matters here.
-    let validator = jsonschema::options()
-        .should_validate_formats(false)
-        .build(&schema)
-        .expect("schema compiles");
     for input in [BROKEN, ARTICLE_1] {
         let r = run(&["lint", "-o", "sarif", input]);
         let doc: serde_json::Value = serde_json::from_str(&r.stdout).expect("valid JSON");
-        let errors: Vec<String> = validator
-            .iter_errors(&doc)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
+        let errors = common::sarif_schema_errors(&doc);
         assert!(errors.is_empty(), "{input}: {errors:#?}");
         let run0 = &doc["runs"][0];
         assert_eq!(doc["version"], "2.1.0");

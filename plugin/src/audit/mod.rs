@@ -170,6 +170,11 @@ fn collect_live(args: &AuditArgs) -> Result<Saved, String> {
         values: !args.no_secret_read,
     };
     let login_check = args.login_check;
+    if login_check {
+        output::note(
+            "--login-check writes: for each istiod it requests a token for its ServiceAccount (TokenRequest) and logs in to Vault with it; the Vault token is revoked afterwards",
+        );
+    }
     Ok(runtime.block_on(async move {
         let handles: Vec<_> = contexts
             .iter()

@@ -38,9 +38,14 @@ declare_rule! {
 fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
     let v = t.vault;
     if let Some(why) = &v.unreachable {
+        let which = if v.address.is_empty() {
+            "Vault".to_string()
+        } else {
+            format!("Vault at {}", v.address)
+        };
         out.emit_at(
             super::at(""),
-            format!("Vault at {} could not be audited: {why}", v.address),
+            format!("{which} could not be audited: {why}"),
         )
         .help("the clusters were still audited; fix VAULT_ADDR, VAULT_CACERT or the token and run again");
         return;
