@@ -393,6 +393,33 @@ impl OpenBao {
         env
     }
 
+    /// Runs a generated `vault …` shell script (`render`'s `vault-setup.sh`) with bash in
+    /// `dir`, against this server with the root token: the `vault` shim first on `PATH` and
+    /// [`OpenBao::cli_env`]. An error quotes the script's stdout and stderr.
+    pub fn run_script(&self, script: &Path, dir: &Path) -> Result<()> {
+        let path = format!(
+            "{}:{}",
+            self.vault_shim_dir()?.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        let out = Command::new("bash")
+            .arg(script)
+            .current_dir(dir)
+            .env("PATH", path)
+            .envs(self.cli_env())
+            .output()
+            .context("running bash")?;
+        if !out.status.success() {
+            bail!(
+                "{} failed:\n{}\n{}",
+                script.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
     /// The path of the `bao` binary this server runs.
     pub fn bao_bin(&self) -> &Path {
         &self.bin

@@ -295,25 +295,9 @@ impl VaultEnv {
     /// once per cluster; the script is meant to be re-runnable.
     pub fn run_setup(&self, cluster: &str) -> Result<()> {
         let c = self.cluster(cluster)?;
-        let path = format!(
-            "{}:{}",
-            self.bao.vault_shim_dir()?.display(),
-            std::env::var("PATH").unwrap_or_default()
-        );
-        let out = std::process::Command::new("bash")
-            .arg(c.out_dir.join(render::SETUP))
-            .current_dir(self.dir.path())
-            .env("PATH", path)
-            .envs(self.bao.cli_env())
-            .output()
-            .context("running bash")?;
-        ensure!(
-            out.status.success(),
-            "vault-setup.sh for {cluster} failed:\n{}\n{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Ok(())
+        self.bao
+            .run_script(&c.out_dir.join(render::SETUP), self.dir.path())
+            .with_context(|| format!("the setup of {cluster}"))
     }
 
     /// Writes one kubeconfig with a context per cluster, named exactly the cluster name

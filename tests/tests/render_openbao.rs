@@ -65,26 +65,7 @@ fn prepare(dir: &Path, kv_version: u8) -> Result<Vec<render::ClusterFiles>> {
 }
 
 fn run_setup(bao: &OpenBao, dir: &Path, cluster: &str) -> Result<()> {
-    let shim = bao.vault_shim_dir()?;
-    let path = format!(
-        "{}:{}",
-        shim.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
-    let out = std::process::Command::new("bash")
-        .arg(format!("out/{cluster}/vault-setup.sh"))
-        .current_dir(dir)
-        .env("PATH", path)
-        .envs(bao.cli_env())
-        .output()
-        .context("running bash")?;
-    ensure!(
-        out.status.success(),
-        "vault-setup.sh for {cluster} failed:\n{}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Ok(())
+    bao.run_script(Path::new(&format!("out/{cluster}/vault-setup.sh")), dir)
 }
 
 fn check_cluster(

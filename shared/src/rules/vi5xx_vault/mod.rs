@@ -17,8 +17,8 @@ pub mod vi513_secret_values_not_checked;
 pub mod vi514_login_check_failed;
 
 use crate::Location;
-use crate::audit::IstiodNeeds;
-use crate::audit::vault::{Reading, Role, SecretState, VaultSnapshot};
+use crate::audit::vault::{AuthConfig, Reading, Role, SecretState, VaultSnapshot};
+use crate::audit::{IstiodNeeds, VaultTarget};
 
 /// Where a finding about a Vault object points: `vault/<api path>`.
 pub(crate) fn at(path: &str) -> Location {
@@ -53,6 +53,26 @@ pub(crate) fn secrets<'a>(
     n.paths()
         .into_iter()
         .filter_map(move |p| v.secrets.get(p).map(|s| (p, s)))
+}
+
+/// Every secret path any istiod reads, once, with the first istiod that reads it.
+pub(crate) fn all_secrets<'a>(
+    t: &'a VaultTarget<'_>,
+) -> Vec<(&'a IstiodNeeds, &'a str, &'a SecretState)> {
+    let mut out: Vec<(&IstiodNeeds, &str, &SecretState)> = Vec::new();
+    for n in t.needs {
+        for (path, state) in secrets(t.vault, n) {
+            if !out.iter().any(|(_, p, _)| *p == path) {
+                out.push((n, path, state));
+            }
+        }
+    }
+    out
+}
+
+/// The Kubernetes auth config of the mount an istiod logs in at, when it was read.
+pub(crate) fn config<'a>(v: &'a VaultSnapshot, n: &IstiodNeeds) -> Option<&'a AuthConfig> {
+    v.auth.get(&n.auth_mount).and_then(|s| s.config.found())
 }
 
 /// True for the first istiod (in `needs` order) with this key, so that several istiod

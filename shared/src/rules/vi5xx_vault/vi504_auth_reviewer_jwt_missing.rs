@@ -47,12 +47,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
         }) {
             continue;
         }
-        let Some(config) = t
-            .vault
-            .auth
-            .get(&n.auth_mount)
-            .and_then(|s| s.config.found())
-        else {
+        let Some(config) = super::config(t.vault, n) else {
             continue;
         };
         if config.token_reviewer_jwt_set || !config.disable_local_ca_jwt {

@@ -37,12 +37,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
         if !super::first(t.needs, i, |n| n.auth_mount.clone()) {
             continue;
         }
-        let Some(config) = t
-            .vault
-            .auth
-            .get(&n.auth_mount)
-            .and_then(|s| s.config.found())
-        else {
+        let Some(config) = super::config(t.vault, n) else {
             continue;
         };
         if config.disable_iss_validation == Some(false) {

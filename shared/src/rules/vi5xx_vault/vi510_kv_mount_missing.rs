@@ -32,35 +32,30 @@ declare_rule! {
 }
 
 fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
-    for (i, n) in t.needs.iter().enumerate() {
-        for (path, state) in super::secrets(t.vault, n) {
-            if !super::first(t.needs, i, |n| n.paths().contains(&path)) {
-                continue;
+    for (n, path, state) in super::all_secrets(t) {
+        match &state.mount {
+            Reading::Missing => {
+                out.emit_at(
+                    super::at(path),
+                    format!(
+                        "{}: no secrets engine is mounted at `{path}`: the agent cannot read istiod's CA",
+                        super::who(n)
+                    ),
+                )
+                .help("mount a KV engine there (vault secrets enable -path=<mount> kv), or fix the path in the templates (vault secrets list)");
             }
-            match &state.mount {
-                Reading::Missing => {
-                    out.emit_at(
-                        super::at(path),
-                        format!(
-                            "{}: no secrets engine is mounted at `{path}`: the agent cannot read istiod's CA",
-                            super::who(n)
-                        ),
-                    )
-                    .help("mount a KV engine there (vault secrets enable -path=<mount> kv), or fix the path in the templates (vault secrets list)");
-                }
-                Reading::Found(m) if m.type_ != "kv" => {
-                    out.emit_at(
-                        super::at(path),
-                        format!(
-                            "{}: `{path}` is on a `{}` secrets engine mounted at `{}`, not KV",
-                            super::who(n),
-                            m.type_,
-                            m.path
-                        ),
-                    );
-                }
-                _ => {}
+            Reading::Found(m) if m.type_ != "kv" => {
+                out.emit_at(
+                    super::at(path),
+                    format!(
+                        "{}: `{path}` is on a `{}` secrets engine mounted at `{}`, not KV",
+                        super::who(n),
+                        m.type_,
+                        m.path
+                    ),
+                );
             }
+            _ => {}
         }
     }
 }

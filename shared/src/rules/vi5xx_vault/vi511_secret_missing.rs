@@ -35,21 +35,16 @@ declare_rule! {
 }
 
 fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
-    for (i, n) in t.needs.iter().enumerate() {
-        for (path, state) in super::secrets(t.vault, n) {
-            if !super::first(t.needs, i, |n| n.paths().contains(&path)) {
-                continue;
-            }
-            if matches!(state.keys, Reading::Missing) {
-                out.emit_at(
-                    super::at(&super::api_path(path, state)),
-                    format!(
-                        "{}: no secret exists at `{path}`: the agent fails with `no secret exists at` and istiod gets no CA",
-                        super::who(n)
-                    ),
-                )
-                .help(format!("vault kv put {path} ca_key=@ca-key.pem ca_cert=@ca-cert.pem cert_chain=@cert-chain.pem root_cert=@root-cert.pem"));
-            }
+    for (n, path, state) in super::all_secrets(t) {
+        if matches!(state.keys, Reading::Missing) {
+            out.emit_at(
+                super::at(&super::api_path(path, state)),
+                format!(
+                    "{}: no secret exists at `{path}`: the agent fails with `no secret exists at` and istiod gets no CA",
+                    super::who(n)
+                ),
+            )
+            .help(format!("vault kv put {path} ca_key=@ca-key.pem ca_cert=@ca-cert.pem cert_chain=@cert-chain.pem root_cert=@root-cert.pem"));
         }
     }
 }

@@ -35,27 +35,22 @@ declare_rule! {
 }
 
 fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
-    for (i, n) in t.needs.iter().enumerate() {
-        for (path, state) in super::secrets(t.vault, n) {
-            if !super::first(t.needs, i, |n| n.paths().contains(&path)) {
-                continue;
-            }
-            // Without a mount or a secret there is nothing to verify (VI510, VI511 say so).
-            if state.mount.found().is_none() || matches!(state.keys, Reading::Missing) {
-                continue;
-            }
-            let why = match &state.values {
-                Reading::Skipped(why) => why.clone(),
-                Reading::Failed(f) => crate::audit::describe_failure(f),
-                _ => continue,
-            };
-            out.emit_at(
-                super::at(&super::api_path(path, state)),
-                format!(
-                    "{}: the values at `{path}` were not verified: {why}",
-                    super::who(n)
-                ),
-            );
+    for (n, path, state) in super::all_secrets(t) {
+        // Without a mount or a secret there is nothing to verify (VI510, VI511 say so).
+        if state.mount.found().is_none() || matches!(state.keys, Reading::Missing) {
+            continue;
         }
+        let why = match &state.values {
+            Reading::Skipped(why) => why.clone(),
+            Reading::Failed(f) => crate::audit::describe_failure(f),
+            _ => continue,
+        };
+        out.emit_at(
+            super::at(&super::api_path(path, state)),
+            format!(
+                "{}: the values at `{path}` were not verified: {why}",
+                super::who(n)
+            ),
+        );
     }
 }
