@@ -11,6 +11,8 @@
 # certificates in Vault are reported as not verified (VI513): grant `read` on the secret
 # path to verify them too, or run `kubectl vault-istio verify` where the bundle is made.
 # The token's own lookup (auth/token/lookup-self) is in Vault's `default` policy.
+# `+` stands for one path segment: for mounts of several segments (`platform/istio/`),
+# add the same stanzas with one `+` per segment (`auth/+/+/config`, `+/+/subkeys/*`).
 
 # Auth methods: which are mounted, their Kubernetes config (the reviewer JWT is never
 # shown, only whether it is set) and their roles.

@@ -185,19 +185,19 @@ pub struct AuditArgs {
     /// Also audit the Vault server (default whenever VAULT_ADDR is set): auth mount, role,
     /// policies, KV mount, secret and certificates. Reads VAULT_ADDR, VAULT_TOKEN (else
     /// ~/.vault-token), VAULT_CACERT, VAULT_CAPATH, VAULT_SKIP_VERIFY, VAULT_NAMESPACE.
-    #[arg(long, help_heading = "Vault", conflicts_with = "no_vault")]
+    #[arg(long, help_heading = "Vault", conflicts_with_all = ["no_vault", "from_snapshot"])]
     pub vault: bool,
     /// Do not audit Vault, even with VAULT_ADDR set.
     #[arg(long, help_heading = "Vault")]
     pub no_vault: bool,
     /// Do not read secret values from Vault: the mount, the secret and its field names are
     /// still checked, the certificates are not.
-    #[arg(long, help_heading = "Vault", conflicts_with = "no_vault")]
+    #[arg(long, help_heading = "Vault", conflicts_with_all = ["no_vault", "from_snapshot"])]
     pub no_secret_read: bool,
     /// Prove the login end to end (this WRITES: a TokenRequest for istiod's ServiceAccount
     /// and a Vault login token, revoked after): log in as istiod and ask Vault what the
     /// token may do on each secret path. Implies --vault.
-    #[arg(long, help_heading = "Vault", conflicts_with = "no_vault")]
+    #[arg(long, help_heading = "Vault", conflicts_with_all = ["no_vault", "from_snapshot"])]
     pub login_check: bool,
     #[command(flatten)]
     pub report: ReportArgs,

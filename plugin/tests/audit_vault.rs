@@ -112,7 +112,7 @@ fn the_articles_setup_in_vault_is_healthy() {
     let vault = &run.json()["vault"];
     assert_eq!(vault["address"], json!(s.env.bao.addr), "{vault}");
     assert_eq!(
-        vault["values_verified"],
+        vault["values_read"],
         json!([
             "kubernetes-cluster1-secrets/istiod-service/certs",
             "kubernetes-cluster2-secrets/istiod-service/certs"
@@ -597,4 +597,47 @@ fn the_audit_writes_nothing_and_no_key_byte_leaves_it() {
         &[],
     );
     assert_eq!(replay.json()["findings"], live, "{}", replay.stderr);
+}
+
+#[test]
+fn a_key_stored_as_the_certificate_is_reported_without_its_bytes() {
+    let Some(s) = scenario(1, Certs::Fresh) else {
+        return;
+    };
+    let ca = &s.env.cluster("cluster1").unwrap().ca;
+    s.bao(
+        "PUT",
+        "kubernetes-cluster1-secrets/istiod-service/certs",
+        Some(json!({"ca_key": ca.ca_key_pem, "ca_cert": ca.ca_key_pem, "cert_chain": ca.cert_chain_pem, "root_cert": ca.root_cert_pem})),
+    );
+    let (run, found) = s.findings(&[], &VAULT_SIDE);
+    let f = has(&found, "VI303", "");
+    assert_eq!(f["location"]["member"], "ca_cert", "{f}");
+    let public = format!("{}{}", ca.ca_cert_pem, ca.cert_chain_pem);
+    for line in ca.ca_key_pem.lines().filter(|l| !l.starts_with("-----")) {
+        for piece in line.as_bytes().chunks(12).filter(|p| p.len() == 12) {
+            let piece = std::str::from_utf8(piece).unwrap();
+            assert!(
+                public.contains(piece) || !run.stdout.contains(piece),
+                "key bytes `{piece}`"
+            );
+        }
+    }
+}
+
+#[test]
+fn login_check_with_a_role_without_the_default_policy() {
+    let Some(s) = scenario(1, Certs::Fresh) else {
+        return;
+    };
+    s.bao(
+        "POST",
+        "auth/kubernetes-cluster1/role/istiod",
+        Some(json!({"token_no_default_policy": true})),
+    );
+    let before = vault_state(&s);
+    // Its token may neither ask its capabilities nor revoke itself: the audit's token does both.
+    let (run, found) = s.findings(&["--login-check"], &VAULT_SIDE);
+    assert!(found.is_empty(), "{found:#?}\n{}", run.stderr);
+    assert_eq!(vault_state(&s), before, "the login token was revoked");
 }

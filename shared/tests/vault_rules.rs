@@ -398,3 +398,192 @@ fn a_snapshot_survives_json_and_holds_no_key_bytes() {
     // The bundle rules still see the key: a mismatched key is caught after the round trip.
     assert!(run(&back).is_empty());
 }
+
+/// A second istiod in cluster1 (a revision) with its own role and secret path.
+fn with_revision(cluster: &mut ClusterSnapshot) {
+    let manifest = DEPLOYMENT
+        .replacen("  name: istiod\n", "  name: istiod-1-23\n", 1)
+        .replace("istiod-service/certs", "istiod-rev/certs")
+        .replace(
+            "vault.hashicorp.com/role: \"istiod\"",
+            "vault.hashicorp.com/role: \"istiod-rev\"",
+        );
+    cluster.istiod.push(IstiodDeployment {
+        name: "istiod-1-23".into(),
+        namespace: "istio-system".into(),
+        manifest,
+        pods: vec![],
+    });
+}
+
+const REV_PATH: &str = "kubernetes-cluster1-secrets/istiod-rev/certs";
+
+fn revision_in_vault(v: &mut VaultSnapshot, policy: Reading<String>, ca_cert: &str) {
+    let role = Role {
+        bound_service_account_names: vec!["istiod".into()],
+        bound_service_account_namespaces: vec!["istio-system".into()],
+        token_policies: vec!["istiod-rev".into()],
+        ..Default::default()
+    };
+    v.auth
+        .get_mut(MOUNT)
+        .unwrap()
+        .roles
+        .insert("istiod-rev".into(), Reading::Found(role));
+    v.policies.insert("istiod-rev".into(), policy);
+    let mut secret = v.secrets[PATH].clone();
+    if let Reading::Found(values) = &mut secret.values {
+        values.insert("ca_cert".into(), FieldValue::capture(ca_cert, false));
+    }
+    v.secrets.insert(REV_PATH.into(), secret);
+}
+
+#[test]
+fn a_second_revision_gets_its_own_checks_and_its_own_bundle() {
+    let mut cluster = cluster();
+    with_revision(&mut cluster);
+    let mut v = healthy();
+    let grant = format!("path \"{REV_PATH}\" {{ capabilities = [\"read\"] }}");
+    revision_in_vault(&mut v, Reading::Found(grant), "<no value>\n");
+    let found = run_at(&v, &cluster, BEFORE_EXPIRY);
+    let f = found
+        .iter()
+        .find(|f| f.code == "VI302" || f.code == "VI301" || f.code == "VI313")
+        .unwrap_or_else(|| panic!("the revision's bundle is verified: {found:#?}"));
+    assert!(
+        matches!(&f.location, Location::Pem { file, .. } if file == &format!("vault/{REV_PATH}")),
+        "{f:#?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.code.starts_with("VI5")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn an_unreadable_policy_hides_no_other_istiods_verdict() {
+    let mut cluster = cluster();
+    with_revision(&mut cluster);
+    let mut v = healthy();
+    revision_in_vault(
+        &mut v,
+        Reading::Found("path \"other/*\" { capabilities = [\"read\"] }".into()),
+        &seed("ca-cert.pem"),
+    );
+    v.policies.insert(
+        "istiod-certs-cluster1".into(),
+        Reading::Failed(ReadFailure {
+            what: "GET sys/policies/acl/istiod-certs-cluster1".into(),
+            status: Some(403),
+            message: "permission denied".into(),
+        }),
+    );
+    let found = run(&v);
+    assert!(
+        found.is_empty() || found.iter().all(|f| f.code == "VI501"),
+        "cluster() has no revision: {found:#?}"
+    );
+    let found = run_at(&v, &cluster, BEFORE_EXPIRY);
+    let mut codes = codes(&found);
+    codes.sort();
+    assert_eq!(codes, ["VI501", "VI508"], "{found:#?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.code == "VI508" && f.message.contains("istiod-1-23"))
+    );
+}
+
+#[test]
+fn a_templated_policy_is_not_called_a_denial() {
+    let mut v = healthy();
+    v.policies.insert(
+        "istiod-certs-cluster1".into(),
+        Reading::Found(
+            "path \"kubernetes-cluster1-secrets/{{identity.entity.aliases.auth_kubernetes_1234.metadata.service_account_name}}-service/*\" { capabilities = [\"read\"] }".into(),
+        ),
+    );
+    let found = run(&v);
+    assert_eq!(codes(&found), ["VI508"], "{found:#?}");
+    assert_eq!(found[0].severity, vault_istio::Severity::Warning);
+    assert!(
+        found[0].message.contains("templated paths"),
+        "{}",
+        found[0].message
+    );
+    assert!(
+        found[0]
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("--login-check")
+    );
+}
+
+#[test]
+fn an_istiod_in_another_vault_namespace_is_reported_not_judged() {
+    let mut cluster = cluster();
+    cluster.istiod[0].manifest = DEPLOYMENT.replace(
+        "        vault.hashicorp.com/role: \"istiod\"\n",
+        "        vault.hashicorp.com/role: \"istiod\"\n        vault.hashicorp.com/namespace: \"team-a\"\n",
+    );
+    let mut v = healthy();
+    // Whatever the root namespace holds says nothing about team-a.
+    v.auth_mounts = Reading::Found(BTreeMap::new());
+    let found = run_at(&v, &cluster, BEFORE_EXPIRY);
+    assert_eq!(codes(&found), ["VI501"], "{found:#?}");
+    assert!(
+        found[0].message.contains("uses Vault namespace `team-a`"),
+        "{}",
+        found[0].message
+    );
+    assert_eq!(
+        found[0].help.as_deref(),
+        Some("audit it with VAULT_NAMESPACE=team-a")
+    );
+    // Read in team-a, it is judged.
+    v.namespace = Some("team-a".into());
+    let found = run_at(&v, &cluster, BEFORE_EXPIRY);
+    assert_eq!(codes(&found), ["VI502"], "{found:#?}");
+}
+
+#[test]
+fn no_reviewer_and_no_delegation_warns_even_when_vault_may_be_in_the_cluster() {
+    let mut v = healthy();
+    if let Reading::Found(c) = &mut v.auth.get_mut(MOUNT).unwrap().config {
+        c.token_reviewer_jwt_set = false;
+        c.disable_local_ca_jwt = false;
+    }
+    let mut cluster = cluster();
+    cluster.auth_delegators = Some(vec![]);
+    let found = run_at(&v, &cluster, BEFORE_EXPIRY);
+    assert_eq!(codes(&found), ["VI504"], "{found:#?}");
+    assert_eq!(found[0].severity, vault_istio::Severity::Warning);
+    assert!(
+        found[0]
+            .message
+            .contains("unless Vault runs inside this cluster")
+    );
+}
+
+#[test]
+fn a_key_stored_as_the_certificate_is_reported() {
+    let mut v = healthy();
+    if let Some(SecretState {
+        values: Reading::Found(values),
+        ..
+    }) = v.secrets.get_mut(PATH)
+    {
+        values.insert(
+            "ca_cert".into(),
+            FieldValue::capture(&seed("ca-key.pem"), false),
+        );
+    }
+    let json = serde_json::to_string(&v).unwrap();
+    assert!(
+        !json.contains("MIIJKwIBAAKCAgEA0de2"),
+        "the key's bytes are gone"
+    );
+    let found = run(&v);
+    assert!(found.iter().any(|f| f.code == "VI303"), "{found:#?}");
+}

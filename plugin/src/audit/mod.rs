@@ -25,7 +25,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     };
     let Saved {
         clusters: snapshots,
-        vault,
+        mut vault,
     } = match collected {
         Ok(s) => s,
         Err(msg) => {
@@ -33,6 +33,10 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
             return Ok(exit::COULD_NOT_RUN);
         }
     };
+    if args.no_vault {
+        // Also for a saved snapshot that holds Vault.
+        vault = None;
+    }
     if let Some(path) = &args.save_snapshot {
         // Without Vault, the plain array of cluster snapshots (as before Vault was audited).
         let value = match &vault {
@@ -258,6 +262,13 @@ async fn collect_vault(
             };
         }
     };
+    // An istiod that uses another Vault namespace is reported, not read (VI501).
+    let needs: Vec<IstiodNeeds> = needs
+        .iter()
+        .filter(|n| audit::needs::same_namespace(n, client.namespace()))
+        .cloned()
+        .collect();
+    let needs = &needs[..];
     let mut snap = vault::collect(&client, needs, reads).await;
     if login_check && snap.unreachable.is_none() {
         for n in needs {

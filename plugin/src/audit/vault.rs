@@ -30,13 +30,9 @@ pub async fn collect(vault: &Vault, all: &[IstiodNeeds], reads: Reads) -> VaultS
         namespace: vault.namespace().map(str::to_string),
         ..Default::default()
     };
+    // What was read before the server went away still counts; the rest stays "not read".
     if let Err(e) = fill(vault, all, reads, &mut snap).await {
-        snap = VaultSnapshot {
-            address: snap.address,
-            namespace: snap.namespace,
-            unreachable: Some(e.cause),
-            ..Default::default()
-        };
+        snap.unreachable = Some(e.cause);
     }
     snap
 }
@@ -59,6 +55,18 @@ async fn fill(
                     "the token was refused ({}): set VAULT_TOKEN or run `vault login`",
                     me.errors()
                 ),
+            });
+        }
+        code @ (301 | 302 | 307 | 308) => {
+            return Err(Unreachable {
+                cause: format!(
+                    "Vault answered {code}, a redirect (a standby node sends one to the active node): point VAULT_ADDR at the active node"
+                ),
+            });
+        }
+        503 if me.errors().contains("sealed") => {
+            return Err(Unreachable {
+                cause: "Vault is sealed: unseal it (vault operator unseal) and audit again".into(),
             });
         }
         code => {
@@ -396,6 +404,57 @@ fn mount_of(d: &Value) -> Option<KvMount> {
     })
 }
 
+/// What the login token may do on `paths`: `sys/capabilities-self` with the token, else
+/// `sys/capabilities-accessor` with the audit's token.
+async fn capabilities(
+    vault: &Vault,
+    token: &str,
+    accessor: &str,
+    paths: &[String],
+) -> Result<BTreeMap<String, Vec<String>>, String> {
+    let pick = |a: &Answer| -> BTreeMap<String, Vec<String>> {
+        let body = if a.data().is_object() {
+            a.data()
+        } else {
+            &a.body
+        };
+        paths
+            .iter()
+            .map(|p| (p.clone(), strings(&body[p])))
+            .collect()
+    };
+    let own = vault
+        .request_as(
+            token,
+            Method::Post,
+            "sys/capabilities-self",
+            Some(json!({ "paths": paths })),
+        )
+        .await
+        .map_err(|e| e.cause)?;
+    if own.status == 200 {
+        return Ok(pick(&own));
+    }
+    let theirs = vault
+        .request(
+            Method::Post,
+            "sys/capabilities-accessor",
+            Some(json!({ "accessor": accessor, "paths": paths })),
+        )
+        .await
+        .map_err(|e| e.cause)?;
+    if theirs.status == 200 {
+        return Ok(pick(&theirs));
+    }
+    Err(format!(
+        "sys/capabilities-self answered {} ({}) and sys/capabilities-accessor {} ({})",
+        own.status,
+        own.errors(),
+        theirs.status,
+        theirs.errors()
+    ))
+}
+
 /// `--login-check` for one istiod: log in with `jwt` (a token the cluster issued for
 /// istiod's ServiceAccount), ask what the login token may do on each KV path, then revoke
 /// the login token.
@@ -420,7 +479,8 @@ pub async fn login_check(
             return check;
         }
     };
-    let login = format!("auth/{}/login", n.auth_mount);
+    // As the agent does: `<auth-path>/login`, the annotation as written.
+    let login = format!("{}/login", n.auth_path.trim_matches('/'));
     let answer = match vault
         .request_as(
             "",
@@ -459,27 +519,44 @@ pub async fn login_check(
             },
         )
         .collect();
-    if let Ok(caps) = vault
-        .request_as(
-            &token,
+    let accessor = answer.body["auth"]["accessor"].as_str().unwrap_or_default();
+    match capabilities(vault, &token, accessor, &paths).await {
+        Ok(caps) => check.capabilities = caps,
+        Err(why) => check.capabilities_error = Some(why),
+    }
+    // The token was only for this check: revoke it with the audit's own token (a role
+    // without the default policy gives tokens that may not revoke themselves).
+    let revoked = match vault
+        .request(
             Method::Post,
-            "sys/capabilities-self",
-            Some(json!({ "paths": paths })),
+            "auth/token/revoke-accessor",
+            Some(json!({ "accessor": accessor })),
         )
         .await
     {
-        for p in &paths {
-            let c = if caps.data().is_object() {
-                &caps.data()[p]
-            } else {
-                &caps.body[p]
-            };
-            check.capabilities.insert(p.clone(), strings(c));
+        Ok(a) if (200..300).contains(&a.status) => Ok(()),
+        Ok(a) => Err(format!(
+            "revoke-accessor answered {}: {}",
+            a.status,
+            a.errors()
+        )),
+        Err(e) => Err(e.cause),
+    };
+    if let Err(first) = revoked {
+        match vault
+            .request_as(&token, Method::Post, "auth/token/revoke-self", None)
+            .await
+        {
+            Ok(a) if (200..300).contains(&a.status) => {}
+            Ok(a) => {
+                check.revoke_error = Some(format!(
+                    "{first}; revoke-self answered {}: {}",
+                    a.status,
+                    a.errors()
+                ))
+            }
+            Err(e) => check.revoke_error = Some(format!("{first}; {}", e.cause)),
         }
     }
-    // The token was only for this check.
-    let _ = vault
-        .request_as(&token, Method::Post, "auth/token/revoke-self", None)
-        .await;
     check
 }

@@ -36,7 +36,11 @@ pub struct ClustersTarget<'a> {
 pub struct VaultTarget<'a> {
     pub vault: &'a VaultSnapshot,
     pub clusters: &'a [ClusterSnapshot],
+    /// The istiod configurations that use the Vault namespace the snapshot was read in.
     pub needs: &'a [IstiodNeeds],
+    /// Those that use another Vault namespace (`vault.hashicorp.com/namespace`): not
+    /// checked against this snapshot.
+    pub elsewhere: &'a [IstiodNeeds],
 }
 
 impl VaultTarget<'_> {
@@ -111,11 +115,15 @@ pub fn evaluate_with_vault(
         }
     }
     if let Some(vault) = vault {
-        let needs: Vec<IstiodNeeds> = snapshots.iter().flat_map(needs::of_cluster).collect();
+        let all: Vec<IstiodNeeds> = snapshots.iter().flat_map(needs::of_cluster).collect();
+        let (needs, elsewhere): (Vec<IstiodNeeds>, Vec<IstiodNeeds>) = all
+            .into_iter()
+            .partition(|n| needs::same_namespace(n, vault.namespace.as_deref()));
         let target = VaultTarget {
             vault,
             clusters: snapshots,
             needs: &needs,
+            elsewhere: &elsewhere,
         };
         for rule in &rules {
             if let Check::Vault(check) = rule.check {
@@ -123,18 +131,18 @@ pub fn evaluate_with_vault(
             }
         }
         if let Some(now) = options.now {
-            let bundles = vault_bundles(vault, &needs);
-            let report = crate::verify::verify_bundles(
-                &bundles,
-                &crate::verify::Options {
-                    now,
-                    expires_within: options
-                        .expires_within
-                        .unwrap_or(crate::verify::DEFAULT_EXPIRES_WITHIN),
-                    ignore: options.ignore.clone(),
-                },
-            );
-            findings.extend(report.findings);
+            let verify = crate::verify::Options {
+                now,
+                expires_within: options
+                    .expires_within
+                    .unwrap_or(crate::verify::DEFAULT_EXPIRES_WITHIN),
+                ignore: options.ignore.clone(),
+            };
+            let (mesh, more) = vault_bundles(vault, &needs);
+            findings.extend(crate::verify::verify_bundles(&mesh, &verify).findings);
+            for b in more {
+                findings.extend(crate::verify::verify_bundles(&[b], &verify).findings);
+            }
         }
     }
     finding::sort(&mut findings);
@@ -142,23 +150,38 @@ pub fn evaluate_with_vault(
     findings
 }
 
-/// The bundle each cluster's istiod would render from Vault, for the clusters whose four
-/// values were all read (one per cluster: the first injected istiod with values). The
-/// members are named `vault/<api path>` with the field as the member.
-pub fn vault_bundles(vault: &VaultSnapshot, needs: &[IstiodNeeds]) -> Vec<Bundle> {
-    let mut out: Vec<Bundle> = Vec::new();
+/// The bundles the injected istiod Deployments would render from Vault, for those whose
+/// values were all read: one per cluster for the cross-cluster rules (the first istiod with
+/// values), and one more for each other istiod that reads other paths (another revision).
+/// The members are named `vault/<api path>` with the field as the member.
+pub fn vault_bundles(vault: &VaultSnapshot, needs: &[IstiodNeeds]) -> (Vec<Bundle>, Vec<Bundle>) {
+    let mut mesh: Vec<Bundle> = Vec::new();
+    let mut more: Vec<Bundle> = Vec::new();
+    let mut seen: Vec<Vec<&needs::KvRead>> = Vec::new();
     for n in needs {
-        if out.iter().any(|b| b.label == n.cluster) {
+        let reads: Vec<&needs::KvRead> = n.reads.iter().collect();
+        if seen.contains(&reads) {
             continue;
         }
-        if let Some(b) = vault_bundle(vault, n) {
-            out.push(b);
+        let first_of_cluster = !mesh.iter().any(|b| b.label == n.cluster);
+        let label = if first_of_cluster {
+            n.cluster.clone()
+        } else {
+            format!("{} ({}/{})", n.cluster, n.namespace, n.deployment)
+        };
+        if let Some(b) = vault_bundle(vault, n, label) {
+            seen.push(reads);
+            if first_of_cluster {
+                mesh.push(b);
+            } else {
+                more.push(b);
+            }
         }
     }
-    out
+    (mesh, more)
 }
 
-fn vault_bundle(vault: &VaultSnapshot, n: &IstiodNeeds) -> Option<Bundle> {
+fn vault_bundle(vault: &VaultSnapshot, n: &IstiodNeeds, label: String) -> Option<Bundle> {
     let mut members = Vec::new();
     let mut key = None;
     let mut origin = None;
@@ -190,7 +213,7 @@ fn vault_bundle(vault: &VaultSnapshot, n: &IstiodNeeds) -> Option<Bundle> {
         }
     }
     let input = BundleInput {
-        label: n.cluster.clone(),
+        label,
         origin: origin?,
         embedded: true,
         named_files: false,

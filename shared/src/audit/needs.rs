@@ -23,6 +23,8 @@ pub struct IstiodNeeds {
     pub auth_mount: String,
     /// `vault.hashicorp.com/auth-path` as written (or the default).
     pub auth_path: String,
+    /// Whether `auth_path` was written (else it is vault-k8s's default).
+    pub auth_path_annotated: bool,
     /// `vault.hashicorp.com/role`, if set.
     pub role: Option<String>,
     /// `vault.hashicorp.com/namespace` (Vault Enterprise / OpenBao namespaces), if set.
@@ -87,7 +89,9 @@ pub fn of_cluster(snapshot: &ClusterSnapshot) -> Vec<IstiodNeeds> {
                     .filter(|t| !t.is_empty())
                     .map(str::to_string)
             };
-            let auth_path = text("auth-path").unwrap_or_else(|| DEFAULT_AUTH_PATH.to_string());
+            let annotated = text("auth-path");
+            let auth_path_annotated = annotated.is_some();
+            let auth_path = annotated.unwrap_or_else(|| DEFAULT_AUTH_PATH.to_string());
             out.push(IstiodNeeds {
                 cluster: snapshot.cluster.clone(),
                 namespace: spec
@@ -102,6 +106,7 @@ pub fn of_cluster(snapshot: &ClusterSnapshot) -> Vec<IstiodNeeds> {
                     .unwrap_or_else(|| "default".to_string()),
                 auth_mount: auth_mount(&auth_path),
                 auth_path,
+                auth_path_annotated,
                 role: text("role"),
                 vault_namespace: text("namespace"),
                 reads: reads(&target.injector),
@@ -150,6 +155,16 @@ fn reads(injector: &InjectorConfig<'_>) -> Vec<KvRead> {
         }
     }
     out
+}
+
+/// Does this istiod use the Vault namespace `namespace` (the audit's `VAULT_NAMESPACE`)?
+/// Without the annotation it uses the injector's default, taken here as the root namespace.
+pub fn same_namespace(n: &IstiodNeeds, namespace: Option<&str>) -> bool {
+    let norm = |ns: Option<&str>| {
+        ns.map(|s| s.trim_matches('/').to_string())
+            .unwrap_or_default()
+    };
+    norm(n.vault_namespace.as_deref()) == norm(namespace)
 }
 
 /// The KV API path a read goes to, given the mount (`secret/`) and its version: on KV v2

@@ -202,18 +202,49 @@ pub enum FieldValue {
 }
 
 impl FieldValue {
-    /// Keeps `text` as [`FieldValue::Key`] when it mentions a private key or is read as
-    /// `ca-key.pem`, as text otherwise.
+    /// Keeps `text` as [`FieldValue::Key`] when it is read as `ca-key.pem`. Any other field
+    /// is kept as text, but with every private key block emptied (its type and place stay,
+    /// so a key stored where a certificate belongs is still reported, without its bytes).
     pub fn capture(text: &str, as_key: bool) -> FieldValue {
-        if as_key || text.contains("PRIVATE KEY") {
-            FieldValue::Key {
+        if as_key {
+            return FieldValue::Key {
                 facts: KeyFacts::capture(text),
-            }
-        } else {
-            FieldValue::Text {
-                text: text.to_string(),
-            }
+            };
         }
+        FieldValue::Text {
+            text: without_key_bytes(text),
+        }
+    }
+}
+
+/// `text` with the body of every `… PRIVATE KEY` PEM block removed. Should key text remain
+/// outside any block Go would decode (a marker in mid-line), the whole text is redacted.
+fn without_key_bytes(text: &str) -> String {
+    if !text.contains("PRIVATE KEY") {
+        return text.to_string();
+    }
+    let blocks = crate::bundle::pem::scan(text);
+    let keys: Vec<(u32, u32)> = blocks
+        .iter()
+        .filter(|b| b.label.contains("PRIVATE KEY"))
+        .map(|b| (b.line, b.end_line))
+        .collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split_inclusive('\n').enumerate() {
+        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        if keys.iter().any(|(begin, end)| n > *begin && n < *end) {
+            continue;
+        }
+        out.push_str(line);
+    }
+    let left = out
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("-----"))
+        .any(|l| l.contains("PRIVATE KEY"));
+    if left {
+        crate::finding::redact(&out).into_owned()
+    } else {
+        out
     }
 }
 
@@ -241,6 +272,12 @@ pub struct LoginCheck {
     /// KV API path → the login token's capabilities there (`sys/capabilities-self`).
     #[serde(default)]
     pub capabilities: BTreeMap<String, Vec<String>>,
+    /// Why the capabilities could not be asked (they are then unknown, not none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capabilities_error: Option<String>,
+    /// Why the login token could not be revoked (it then lives until its TTL ends).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoke_error: Option<String>,
 }
 
 #[cfg(test)]
@@ -268,6 +305,24 @@ mod tests {
         assert_eq!(r.effective_policies(), ["istiod-certs", "default"]);
         r.token_no_default_policy = true;
         assert_eq!(r.effective_policies(), ["istiod-certs"]);
+    }
+
+    #[test]
+    fn a_key_in_a_certificate_field_keeps_its_place_not_its_bytes() {
+        let text = "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIkeybytes\nmorekeybytes\n-----END EC PRIVATE KEY-----\n";
+        let FieldValue::Text { text: kept } = FieldValue::capture(text, false) else {
+            panic!("text");
+        };
+        assert_eq!(
+            kept,
+            "-----BEGIN CERTIFICATE-----\nMIIBcert\n-----END CERTIFICATE-----\n-----BEGIN EC PRIVATE KEY-----\n-----END EC PRIVATE KEY-----\n"
+        );
+        // A marker Go would not decode: everything that could be a key goes.
+        let inline = "ca_cert: -----BEGIN PRIVATE KEY-----MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7";
+        let FieldValue::Text { text: kept } = FieldValue::capture(inline, false) else {
+            panic!("text");
+        };
+        assert!(!kept.contains("MIIEvQIBADAN"), "{kept}");
     }
 
     #[test]

@@ -67,7 +67,7 @@ pub fn render_audit(
     let mut sections = vec![("clusters", json!(clusters))];
     if let Some(v) = vault {
         use crate::audit::vault::Reading;
-        let values_verified: Vec<&String> = v
+        let values_read: Vec<&String> = v
             .secrets
             .iter()
             .filter(|(_, s)| matches!(s.values, Reading::Found(_)))
@@ -80,7 +80,7 @@ pub fn render_audit(
                 "unreachable": v.unreachable,
                 "auth_mounts": v.auth.keys().collect::<Vec<_>>(),
                 "secrets": v.secrets.keys().collect::<Vec<_>>(),
-                "values_verified": values_verified,
+                "values_read": values_read,
                 "login_checks": v.logins.len(),
             }),
         ));

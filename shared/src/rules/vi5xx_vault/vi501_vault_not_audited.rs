@@ -50,6 +50,27 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
         .help("the clusters were still audited; fix VAULT_ADDR, VAULT_CACERT or the token and run again");
         return;
     }
+    for n in t.elsewhere {
+        let theirs = n.vault_namespace.as_deref().unwrap_or("");
+        let name = |ns: &str| {
+            if ns.is_empty() {
+                "the root namespace".to_string()
+            } else {
+                format!("namespace `{ns}`")
+            }
+        };
+        out.emit_at(
+            super::at(""),
+            format!(
+                "{}: istiod uses Vault {} (vault.hashicorp.com/namespace), the audit read {}: its Vault setup was not checked",
+                super::who(n),
+                name(theirs),
+                name(v.namespace.as_deref().unwrap_or(""))
+            ),
+        )
+        .severity(crate::finding::Severity::Warning)
+        .help(format!("audit it with VAULT_NAMESPACE={theirs}"));
+    }
     let mut all: Vec<Option<&ReadFailure>> = vec![failure(&v.auth_mounts)];
     for m in v.auth.values() {
         all.push(failure(&m.config));

@@ -53,10 +53,17 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
                 } else {
                     known.join(", ")
                 };
+                // Without the annotation the injector's own default applies, which the
+                // audit cannot see (AGENT_INJECT_VAULT_AUTH_PATH, Helm injector.authPath).
+                let default = if n.auth_path_annotated {
+                    ""
+                } else {
+                    " (no auth-path annotation: `auth/kubernetes` is assumed, the injector's default unless its AGENT_INJECT_VAULT_AUTH_PATH says otherwise)"
+                };
                 out.emit_at(
                     super::at(&path),
                     format!(
-                        "{}: istiod logs in at `{}`, but no auth method is mounted there (Kubernetes auth mounts: {known})",
+                        "{}: istiod logs in at `{}`, but no auth method is mounted there (Kubernetes auth mounts: {known}){default}",
                         super::who(n),
                         n.auth_path
                     ),

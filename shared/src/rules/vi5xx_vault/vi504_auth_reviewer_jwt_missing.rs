@@ -50,7 +50,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
         let Some(config) = super::config(t.vault, n) else {
             continue;
         };
-        if config.token_reviewer_jwt_set || !config.disable_local_ca_jwt {
+        if config.token_reviewer_jwt_set {
             continue;
         }
         let Some(delegators) = t
@@ -62,21 +62,35 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
         let bound = delegators.iter().any(|s| {
             s.kind == "ServiceAccount" && s.namespace == n.namespace && s.name == n.service_account
         });
-        if !bound {
-            out.emit_at(
-                super::at(&format!("auth/{}/config", n.auth_mount)),
+        if bound {
+            continue;
+        }
+        let f = out.emit_at(
+            super::at(&format!("auth/{}/config", n.auth_mount)),
+            if config.disable_local_ca_jwt {
                 format!(
                     "{}: `auth/{}` has no reviewer JWT, so Vault reviews istiod's token with that token itself, but ServiceAccount `{}/{}` is not bound to system:auth-delegator: every login fails with 403",
                     super::who(n),
                     n.auth_mount,
                     n.namespace,
                     n.service_account
-                ),
-            )
-            .help(format!(
-                "kubectl create clusterrolebinding {}-tokenreview --clusterrole=system:auth-delegator --serviceaccount={}:{}, or set token_reviewer_jwt on auth/{}/config",
-                n.service_account, n.namespace, n.service_account, n.auth_mount
-            ));
+                )
+            } else {
+                format!(
+                    "{}: `auth/{}` has no reviewer JWT: unless Vault runs inside this cluster (it then reviews with its own ServiceAccount), it reviews istiod's token with that token itself, and ServiceAccount `{}/{}` is not bound to system:auth-delegator: logins fail with 403",
+                    super::who(n),
+                    n.auth_mount,
+                    n.namespace,
+                    n.service_account
+                )
+            },
+        );
+        f.help(format!(
+            "kubectl create clusterrolebinding {}-tokenreview --clusterrole=system:auth-delegator --serviceaccount={}:{}, or set token_reviewer_jwt on auth/{}/config",
+            n.service_account, n.namespace, n.service_account, n.auth_mount
+        ));
+        if !config.disable_local_ca_jwt {
+            f.severity(crate::finding::Severity::Warning);
         }
     }
 }

@@ -36,7 +36,7 @@ declare_rule! {
 }
 
 fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
-    for (i, n) in t.needs.iter().enumerate() {
+    'istiod: for (i, n) in t.needs.iter().enumerate() {
         if !super::first(t.needs, i, |n| {
             (n.auth_mount.clone(), n.role.clone(), n.paths().join("\n"))
         }) {
@@ -56,7 +56,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
                 },
                 Some(Reading::Missing) => absent.push(format!("{p} (does not exist)")),
                 // Not read: VI501 says so; the verdict would be a guess.
-                _ => return,
+                _ => continue 'istiod,
             }
         }
         let acl = Acl::new(&policies);
@@ -80,7 +80,32 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
             if !absent.is_empty() {
                 msg.push_str(&format!(" (not counted: {})", absent.join(", ")));
             }
+            // Templated paths depend on the token's identity, unknown here (vault.md §5).
+            // Only rules whose literal part could lead to this path count (the `default`
+            // policy's own `identity/…{{identity.entity.id}}` rules do not).
+            let templated: Vec<&str> = policies
+                .iter()
+                .filter(|p| {
+                    p.rules
+                        .iter()
+                        .any(|r| r.is_templated() && could_match(&r.path, &api))
+                })
+                .map(|p| p.name.as_str())
+                .collect();
+            if !templated.is_empty() {
+                msg = format!(
+                    "{}: the policies of role `{name}` grant no read on `{api}` except perhaps through templated paths (in {}), which depend on the login's identity",
+                    super::who(n),
+                    templated.join(", ")
+                );
+            }
             let f = out.emit_at(super::at(&super::role_path(&n.auth_mount, name)), msg);
+            if !templated.is_empty() {
+                f.severity(crate::finding::Severity::Warning).help(
+                    "run the audit with --login-check: Vault then answers for the real token",
+                );
+                continue;
+            }
             let without_data = api.replacen("/data/", "/", 1);
             if api != without_data && acl.allows(Operation::Read, &without_data) {
                 f.help(format!("the policy grants `{without_data}`, the KV v1 form: on a KV v2 mount write `path \"{api}\" {{ capabilities = [\"read\"] }}`"));
@@ -90,5 +115,38 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
                 ));
             }
         }
+    }
+}
+
+/// Could the templated rule `rule` match `path` once its `{{…}}` parts are filled in? Its
+/// text before the first template must be where `path` starts (segment wildcards `+`
+/// standing for one segment).
+fn could_match(rule: &str, path: &str) -> bool {
+    let literal = rule.split("{{").next().unwrap_or_default();
+    let (whole, partial) = match literal.rsplit_once('/') {
+        Some((w, p)) => (w, p),
+        None => ("", literal),
+    };
+    let mut segments = path.split('/');
+    for want in whole.split('/').filter(|s| !s.is_empty()) {
+        match segments.next() {
+            Some(have) if want == "+" || want == have => {}
+            _ => return false,
+        }
+    }
+    segments.next().is_some_and(|s| s.starts_with(partial))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn templated_rules_that_could_lead_to_a_path() {
+        use super::could_match;
+        let p = "kv/data/istiod-service/certs";
+        assert!(could_match("kv/data/{{identity.entity.name}}/*", p));
+        assert!(could_match("kv/data/{{identity.entity.name}}-service/*", p));
+        assert!(could_match("+/data/istiod-{{identity.x}}/certs", p));
+        assert!(!could_match("identity/entity/id/{{identity.entity.id}}", p));
+        assert!(!could_match("kv/metadata/{{identity.entity.name}}/*", p));
     }
 }

@@ -59,6 +59,23 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
             .help(next_step(&l.error));
             continue;
         }
+        if let Some(why) = &l.revoke_error {
+            out.emit_at(
+                at.clone(),
+                format!("{who}: the login check's Vault token could not be revoked ({why}): it stays valid until its TTL ends"),
+            )
+            .severity(Severity::Warning)
+            .help("revoke it: vault token revoke -accessor <accessor from vault list auth/token/accessors>");
+        }
+        if let Some(why) = &l.capabilities_error {
+            out.emit_at(
+                at,
+                format!("{who}: the login worked, but what its token may read could not be asked: {why}"),
+            )
+            .severity(Severity::Warning)
+            .help("a role with token_no_default_policy=true gives tokens that may not ask sys/capabilities-self: check the read with `vault read` and that token");
+            continue;
+        }
         for (path, caps) in &l.capabilities {
             if !caps.iter().any(|c| c == "read" || c == "root") {
                 out.emit_at(
