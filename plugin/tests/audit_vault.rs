@@ -641,3 +641,24 @@ fn login_check_with_a_role_without_the_default_policy() {
     assert!(found.is_empty(), "{found:#?}\n{}", run.stderr);
     assert_eq!(vault_state(&s), before, "the login token was revoked");
 }
+
+#[test]
+fn clusters_whose_cas_in_vault_do_not_trust_each_other() {
+    let Some(s) = scenario(1, Certs::Fresh) else {
+        return;
+    };
+    // cluster2's CA replaced by one under another root.
+    let other = vault_istio_testbed::pki::MeshPki::generate(&["cluster2"]).unwrap();
+    let ca = other.bundle("cluster2").unwrap();
+    s.bao(
+        "PUT",
+        "kubernetes-cluster2-secrets/istiod-service/certs",
+        Some(json!({"ca_key": ca.ca_key_pem, "ca_cert": ca.ca_cert_pem, "cert_chain": ca.cert_chain_pem, "root_cert": ca.root_cert_pem})),
+    );
+    let (_, found) = s.findings(&[], &VAULT_SIDE);
+    assert!(
+        !found.is_empty() && codes(&found).iter().all(|c| *c == "VI601"),
+        "{found:#?}"
+    );
+    assert_eq!(found.len(), 2, "each way: {found:#?}");
+}

@@ -60,10 +60,19 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
                     list(&role.bound_service_account_names)
                 ),
             )
-            .help(format!(
-                "add `{}` to bound_service_account_names of auth/{}/role/{name}",
-                n.service_account, n.auth_mount
-            ));
+            .help(
+                if n.service_account.starts_with("istiod-") && role.binds_name("istiod") {
+                    format!(
+                        "`{}` is a revisioned istiod: add it, or `istiod*` for every revision, to bound_service_account_names of auth/{}/role/{name}",
+                        n.service_account, n.auth_mount
+                    )
+                } else {
+                    format!(
+                        "add `{}` to bound_service_account_names of auth/{}/role/{name}",
+                        n.service_account, n.auth_mount
+                    )
+                },
+            );
         }
         if !role.binds_namespace(&n.namespace) {
             let selector = !role
