@@ -591,13 +591,23 @@ fn a_key_stored_as_the_certificate_is_reported() {
 #[test]
 fn a_revisioned_istiod_is_told_about_istiod_glob() {
     let mut cluster = cluster();
-    cluster.istiod[0].manifest =
-        DEPLOYMENT.replace("serviceAccountName: istiod", "serviceAccountName: istiod-1-23");
+    cluster.istiod[0].manifest = DEPLOYMENT.replace(
+        "serviceAccountName: istiod",
+        "serviceAccountName: istiod-1-23",
+    );
     let found = run_at(&healthy(), &cluster, BEFORE_EXPIRY);
     assert_eq!(codes(&found), ["VI507"], "{found:#?}");
-    assert!(found[0].message.contains("does not bind ServiceAccount `istiod-1-23`"));
     assert!(
-        found[0].help.as_deref().unwrap_or_default().contains("`istiod*` for every revision"),
+        found[0]
+            .message
+            .contains("does not bind ServiceAccount `istiod-1-23`")
+    );
+    assert!(
+        found[0]
+            .help
+            .as_deref()
+            .unwrap_or_default()
+            .contains("`istiod*` for every revision"),
         "{:?}",
         found[0].help
     );
