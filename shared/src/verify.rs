@@ -20,7 +20,7 @@ pub struct Options {
 pub const DEFAULT_EXPIRES_WITHIN: i64 = 30 * 86_400;
 
 /// One certificate of a bundle's chain, as the report shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainEntry {
     pub subject: String,
     pub issuer: String,
@@ -38,7 +38,7 @@ pub struct ChainEntry {
 }
 
 /// A bundle in the report: its chain from ca-cert upward.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleSummary {
     pub label: String,
     pub chain: Vec<ChainEntry>,
