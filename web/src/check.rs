@@ -231,7 +231,7 @@ pub fn check(props: &CheckProps) -> Html {
         html! {
             <label class="pem">
                 <span>{ kind.file_name() }</span>
-                <Editor id={id} value={inputs.pems[i].clone()} oninput={set_pem(i)} rows={6}
+                <Editor id={id} value={inputs.pems[i].clone()} oninput={set_pem(i)} size="small"
                     placeholder={format!("-----BEGIN … (the content of {})", kind.file_name())} />
             </label>
         }
@@ -252,7 +252,7 @@ pub fn check(props: &CheckProps) -> Html {
                 <label class="button">{ "Open a folder…" }
                     <input type="file" webkitdirectory=true multiple=true onchange={onpick} hidden=true /></label>
                 <span class={classes!("status", stale.then_some("stale"))} id="status">
-                    { if stale { "checking…".to_string() } else { format!("checked in {:.1} ms", results.took_ms) } }
+                    { if stale { "checking…".to_string() } else if results.done { format!("checked in {:.1} ms", results.took_ms) } else { String::new() } }
                 </span>
             </div>
             if !notes.is_empty() {
@@ -262,7 +262,7 @@ pub fn check(props: &CheckProps) -> Html {
                 <div class="inputs">
                     <label class="values"><span>{ "istiod configuration" }</span>
                         <Editor id="values" value={inputs.values.clone()} oninput={set_values}
-                            highlight={highlight} goto_line={*goto} rows={24}
+                            highlight={highlight} goto_line={*goto} size="large"
                             placeholder="pilot:\n  podAnnotations:\n    vault.hashicorp.com/agent-inject: \"true\"\n    …" />
                     </label>
                     <details class="pems" open=true>

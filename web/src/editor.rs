@@ -17,8 +17,10 @@ pub struct EditorProps {
     /// Set from outside to move the caret to a line (1-based), e.g. a clicked finding.
     #[prop_or_default]
     pub goto_line: Option<(u32, u64)>,
+    /// `small` for the PEM inputs; the stylesheet sizes editors by class (the page's
+    /// Content-Security-Policy forbids style attributes).
     #[prop_or_default]
-    pub rows: Option<u32>,
+    pub size: Option<&'static str>,
 }
 
 #[function_component(Editor)]
@@ -66,7 +68,7 @@ pub fn editor(props: &EditorProps) -> Html {
         html! { <div class={class} data-line={n.to_string()}>{ if l.is_empty() { " " } else { l } }</div> }
     });
     html! {
-        <div class="editor" style={props.rows.map(|r| format!("height: {}em", f64::from(r) * 1.5 + 1.0))}>
+        <div class={classes!("editor", props.size)}>
             <pre class="backdrop" ref={backdrop} aria-hidden="true">{ for lines }</pre>
             <textarea id={props.id.clone()} ref={area} spellcheck="false" autocomplete="off"
                 value={props.value.clone()} {oninput} {onscroll}
