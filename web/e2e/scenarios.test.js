@@ -32,6 +32,10 @@ after(async () => {
   // Across every scenario: nothing was requested after the document loaded.
   if (session) {
     assert.deepEqual(session.requests.filter((r) => r.afterLoad), [], 'requests after load');
+    // Nothing pasted was kept: no web storage, no cookie.
+    const stored = await session.page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie]);
+    assert.deepEqual(stored, [0, 0, '']);
+    assert.deepEqual(await session.context.cookies(), []);
     assert.deepEqual(session.errors, []);
     await session.context.close();
   }
