@@ -140,3 +140,26 @@ test('render: a setup per cluster, with KV v2 paths when asked', async () => {
   await screenshot(page, 'render');
   await page.click('nav.tabs button:has-text("Check")');
 });
+
+test('files: a picked folder of clusters, and a dropped cacerts Secret', async () => {
+  const { page } = session;
+  for (const f of FILES) await paste(`pem-${f.replace('.pem', '')}`, '');
+  // The folder picker (webkitdirectory) with the article's certs/ (one folder per cluster):
+  // the first cluster's four files fill the inputs.
+  await page.setInputFiles('input[type=file][webkitdirectory]', join(repo, 'tests/fixtures/upstream-seed/certs'));
+  await page.locator('.notes').waitFor();
+  await page.waitForFunction(() => document.querySelector('#pem-ca-key').value.length > 0);
+  assert.equal(await page.inputValue('#pem-ca-cert'), CERTS[1]);
+  assert.match(await page.textContent('.notes'), /istiod-cluster1\/ca-key\.pem → ca-key\.pem/);
+  await page.locator('.finding[data-code="VI318"]').waitFor();
+  // A Secret manifest dropped on the page: its files replace the inputs.
+  const secret = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: cacerts\n  namespace: istio-system\nstringData:\n  ca-cert.pem: |\n${CERTS[1].replace(/^/gm, '    ')}`;
+  await page.evaluate((text) => {
+    const data = new DataTransfer();
+    data.items.add(new File([text], 'cacerts.yaml', { type: 'application/yaml' }));
+    document.querySelector('.check').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+  }, secret);
+  await page.waitForFunction(() => /Secret istio-system\/cacerts/.test(document.querySelector('.notes')?.textContent ?? ''));
+  assert.equal((await page.inputValue('#pem-ca-cert')).trim(), CERTS[1].trim());
+  await screenshot(page, 'files');
+});

@@ -74,6 +74,25 @@ fn analyse(inputs: &Inputs, prev: &Results, prev_inputs: &Inputs) -> Results {
     }
 }
 
+/// Puts routed files into the inputs.
+fn apply(
+    inputs: &UseStateHandle<Inputs>,
+    notes: &UseStateHandle<Vec<String>>,
+    routed: files::Routed,
+) {
+    let mut next = (**inputs).clone();
+    if let Some(v) = routed.values {
+        next.values = v;
+    }
+    for (slot, pem) in next.pems.iter_mut().zip(routed.pems) {
+        if let Some(p) = pem {
+            *slot = p;
+        }
+    }
+    inputs.set(next);
+    notes.set(routed.notes);
+}
+
 #[function_component(Check)]
 pub fn check(props: &CheckProps) -> Html {
     let inputs = use_state(Inputs::default);
@@ -118,28 +137,21 @@ pub fn check(props: &CheckProps) -> Html {
         Callback::from(move |list: web_sys::FileList| {
             let (inputs, notes) = (inputs.clone(), notes.clone());
             wasm_bindgen_futures::spawn_local(async move {
-                let routed = files::route(files::read_all(list).await);
-                let mut next = (*inputs).clone();
-                if let Some(v) = routed.values {
-                    next.values = v;
-                }
-                for (slot, pem) in next.pems.iter_mut().zip(routed.pems) {
-                    if let Some(p) = pem {
-                        *slot = p;
-                    }
-                }
-                inputs.set(next);
-                notes.set(routed.notes);
+                apply(&inputs, &notes, files::route(files::read_all(list).await));
             });
         })
     };
     let ondrop = {
-        let load = load_files.clone();
+        let (inputs, notes) = (inputs.clone(), notes.clone());
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
-            if let Some(list) = e.data_transfer().and_then(|d| d.files()) {
-                load.emit(list);
-            }
+            let Some(data) = e.data_transfer() else {
+                return;
+            };
+            let (inputs, notes) = (inputs.clone(), notes.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                apply(&inputs, &notes, files::route(files::read_drop(data).await));
+            });
         })
     };
     let ondragover = Callback::from(|e: DragEvent| e.prevent_default());

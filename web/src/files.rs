@@ -106,6 +106,76 @@ pub async fn read_all(list: web_sys::FileList) -> Vec<(String, String)> {
     out
 }
 
+/// Reads what was dropped, folders included (walked through the entries API, as
+/// `DataTransfer.files` lists a folder as one empty file). The entries are taken before
+/// the first `await`: the browser clears the drop's data once the event handler returns.
+pub async fn read_drop(data: web_sys::DataTransfer) -> Vec<(String, String)> {
+    use wasm_bindgen::JsCast;
+    let items = data.items();
+    let entries: Vec<web_sys::FileSystemEntry> = (0..items.length())
+        .filter_map(|i| items.get(i))
+        .filter_map(|item| item.webkit_get_as_entry().ok().flatten())
+        .collect();
+    if entries.is_empty() {
+        return match data.files() {
+            Some(list) => read_all(list).await,
+            None => Vec::new(),
+        };
+    }
+    let mut out = Vec::new();
+    let mut stack = entries;
+    // Depth-first without recursion (an async fn cannot call itself without boxing).
+    while let Some(entry) = stack.pop() {
+        let path = entry.full_path().trim_start_matches('/').to_string();
+        if entry.is_directory() {
+            let dir: web_sys::FileSystemDirectoryEntry = entry.unchecked_into();
+            let reader = dir.create_reader();
+            // readEntries returns a batch at a time, then an empty one.
+            loop {
+                let batch =
+                    callback_promise(|ok| reader.read_entries_with_callback(ok).map(|_| ())).await;
+                let Some(batch) = batch.and_then(|v| v.dyn_into::<js_sys::Array>().ok()) else {
+                    break;
+                };
+                if batch.length() == 0 {
+                    break;
+                }
+                stack.extend(batch.iter().filter_map(|e| e.dyn_into().ok()));
+            }
+        } else if entry.is_file() {
+            let f: web_sys::FileSystemFileEntry = entry.unchecked_into();
+            let file = callback_promise(|ok| {
+                f.file_with_callback(ok);
+                Ok(())
+            })
+            .await
+            .and_then(|v| v.dyn_into::<web_sys::File>().ok());
+            if let Some(file) = file
+                && let Ok(text) = JsFuture::from(file.text()).await
+                && let Some(text) = text.as_string()
+            {
+                out.push((path, text));
+            }
+        }
+    }
+    out
+}
+
+/// Turns a success-callback API into an awaitable value (`None` when it failed).
+async fn callback_promise(
+    call: impl FnOnce(&js_sys::Function) -> Result<(), wasm_bindgen::JsValue>,
+) -> Option<wasm_bindgen::JsValue> {
+    let mut call = Some(call);
+    let mut started = Ok(());
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(call) = call.take() {
+            started = call(&resolve);
+        }
+    });
+    started.ok()?;
+    JsFuture::from(promise).await.ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
