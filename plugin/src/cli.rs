@@ -43,6 +43,27 @@ pub enum Command {
     Audit(AuditArgs),
     /// Explain a rule (`explain VI101`), or list them all (`explain --list`).
     Explain(ExplainArgs),
+    /// Helm post-renderer: pass rendered manifests through unchanged, failing the install when istiod in them has findings.
+    PostRender(PostRenderArgs),
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Reads the manifests Helm rendered on stdin and writes them unchanged to stdout; with a finding at or above --fail-on in an istiod configuration among them it writes the findings to stderr and exits 1, which fails the Helm command. Output without istiod passes through (exit 0).\n\nExamples:\n  helm install istiod istio/istiod -f values.yaml --post-renderer kubectl-vault_istio --post-renderer-args post-render   # Helm 3\n  helm install istiod istio/istiod -f values.yaml --post-renderer vault-istio-post-render                               # Helm 4 plugin\n  helm template istiod istio/istiod -f values.yaml | kubectl vault-istio post-render > /dev/null"
+)]
+pub struct PostRenderArgs {
+    /// Lowest severity that fails the install.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    pub fail_on: FailOn,
+    /// Skip a rule by code or name; repeatable or comma-separated.
+    #[arg(long, value_name = "CODE", value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Largest rendered output accepted.
+    #[arg(long, value_name = "BYTES", default_value = "32MiB", value_parser = parse_bytes)]
+    pub max_input_bytes: u64,
+    /// When to colour the findings on stderr (`NO_COLOR` also turns it off).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
 }
 
 #[derive(Args, Debug)]
@@ -131,6 +152,24 @@ pub enum FailOn {
     Error,
     Warning,
     Info,
+}
+
+impl FailOn {
+    pub fn severity(self) -> vault_istio::Severity {
+        match self {
+            FailOn::Error => vault_istio::Severity::Error,
+            FailOn::Warning => vault_istio::Severity::Warning,
+            FailOn::Info => vault_istio::Severity::Info,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailOn::Error => "error",
+            FailOn::Warning => "warning",
+            FailOn::Info => "info",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]

@@ -8,6 +8,7 @@ mod explain;
 mod inputs;
 mod lint;
 mod output;
+mod post_render;
 mod render;
 mod vault;
 mod verify;
@@ -43,6 +44,7 @@ fn main() -> ExitCode {
         cli::Command::Render(args) => render::run(args),
         cli::Command::Audit(args) => audit::run(args),
         cli::Command::Explain(args) => explain::run(args),
+        cli::Command::PostRender(args) => post_render::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

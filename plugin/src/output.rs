@@ -1,9 +1,9 @@
 //! Writing to the terminal: colour decisions, error lines, broken pipes.
 
-use crate::cli::{ColorChoice, FailOn, ReportArgs};
+use crate::cli::{ColorChoice, ReportArgs};
 use crate::exit;
 use std::io::IsTerminal;
-use vault_istio::{Finding, Severity, Summary};
+use vault_istio::{Finding, Summary};
 
 /// Colour only when asked, or on a terminal without `NO_COLOR`.
 pub fn use_color(choice: ColorChoice, stream_is_tty: bool) -> bool {
@@ -110,12 +110,7 @@ pub fn exit_code(findings: &[Finding], args: &ReportArgs, could_not_run: bool) -
     if could_not_run {
         return exit::COULD_NOT_RUN;
     }
-    let threshold = match args.fail_on {
-        FailOn::Error => Severity::Error,
-        FailOn::Warning => Severity::Warning,
-        FailOn::Info => Severity::Info,
-    };
-    if !args.exit_zero && Summary::of(findings).reaches(threshold) {
+    if !args.exit_zero && Summary::of(findings).reaches(args.fail_on.severity()) {
         exit::FINDINGS
     } else {
         exit::OK

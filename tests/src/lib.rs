@@ -16,6 +16,8 @@
 //! P-256 keys), because the article's certificates have expired; optionally with expired
 //! intermediates.
 //!
+//! [`tools`]: the real Helm 3 and Helm 4 binaries the plugin's Helm tests drive.
+//!
 //! [`vault_env`]: the two pieces together, for end-to-end tests of `audit --vault`: one
 //! OpenBao configured by the setup scripts `render` generates, with each cluster's
 //! Kubernetes auth pointed at that cluster's stand-in, so a real Kubernetes-auth login (the
@@ -26,6 +28,7 @@ use std::path::PathBuf;
 pub mod kube;
 pub mod openbao;
 pub mod pki;
+pub mod tools;
 pub mod vault_env;
 
 /// `tests/fixtures/upstream-seed/`: the public Vault + Istio demo's values and certificates.

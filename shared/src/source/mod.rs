@@ -1,5 +1,6 @@
 //! Input text → YAML documents → the istiod configurations found in them.
 
+pub mod helm;
 pub mod recognize;
 pub mod scalar;
 pub mod yaml;
