@@ -5,7 +5,7 @@ use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 #[derive(Parser, Debug)]
 #[command(
     name = "kubectl-vault_istio",
-    version,
+    version = env!("VAULT_ISTIO_VERSION"),
     about = "Check Istio CAs kept in HashiCorp Vault: injector annotations, istiod wiring, CA bundles",
     long_about = None,
     propagate_version = true,
@@ -31,6 +31,36 @@ impl Cli {
     }
 }
 
+/// `completion SHELL`: the script for the executable's own name (what the shell
+/// completes); generated from these definitions.
+pub fn completion(shell: CompletionShell) -> anyhow::Result<u8> {
+    use clap_complete::{Shell, generate};
+    let shell = match shell {
+        CompletionShell::Bash => Shell::Bash,
+        CompletionShell::Zsh => Shell::Zsh,
+        CompletionShell::Fish => Shell::Fish,
+    };
+    let mut out = Vec::new();
+    generate(shell, &mut Cli::command(), "kubectl-vault_istio", &mut out);
+    crate::output::stdout(&String::from_utf8_lossy(&out))?;
+    Ok(crate::exit::OK)
+}
+
+/// `man`: the man page (roff) of the command and its subcommands, from these definitions.
+pub fn man_page() -> anyhow::Result<u8> {
+    let cmd = Cli::command();
+    let mut out = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut out)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("kubectl-vault_istio-{}", sub.get_name());
+        let sub = sub.clone().display_name(name.clone()).bin_name(name);
+        out.extend_from_slice(b"\n");
+        clap_mangen::Man::new(sub).render(&mut out)?;
+    }
+    crate::output::stdout(&String::from_utf8_lossy(&out))?;
+    Ok(crate::exit::OK)
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Lint istiod Helm values, IstioOperator or Deployment/Pod manifests for Vault wiring.
@@ -45,6 +75,24 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Helm post-renderer: pass rendered manifests through unchanged, failing the install when istiod in them has findings.
     PostRender(PostRenderArgs),
+    /// Print a shell completion script (bash, zsh, fish).
+    #[command(
+        after_help = "Examples:\n  kubectl-vault_istio completion bash > /etc/bash_completion.d/kubectl-vault_istio\n  kubectl-vault_istio completion zsh > \"${fpath[1]}/_kubectl-vault_istio\"\n  kubectl-vault_istio completion fish > ~/.config/fish/completions/kubectl-vault_istio.fish"
+    )]
+    Completion {
+        #[arg(value_enum)]
+        shell: CompletionShell,
+    },
+    /// Print the man page (roff), for packagers.
+    #[command(hide = true)]
+    Man,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 #[derive(Args, Debug)]

@@ -45,6 +45,8 @@ fn main() -> ExitCode {
         cli::Command::Audit(args) => audit::run(args),
         cli::Command::Explain(args) => explain::run(args),
         cli::Command::PostRender(args) => post_render::run(args),
+        cli::Command::Completion { shell } => cli::completion(shell),
+        cli::Command::Man => cli::man_page(),
     };
     match result {
         Ok(code) => ExitCode::from(code),
