@@ -100,18 +100,10 @@ pub enum CompletionShell {
     after_help = "Reads the manifests Helm rendered on stdin and writes them unchanged to stdout; with a finding at or above --fail-on in an istiod configuration among them it writes the findings to stderr and exits 1, which fails the Helm command. Output without istiod passes through (exit 0).\n\nExamples:\n  helm install istiod istio/istiod -f values.yaml --post-renderer kubectl-vault_istio --post-renderer-args post-render   # Helm 3\n  helm install istiod istio/istiod -f values.yaml --post-renderer vault-istio-post-render                               # Helm 4 plugin\n  helm template istiod istio/istiod -f values.yaml | kubectl vault-istio post-render > /dev/null"
 )]
 pub struct PostRenderArgs {
-    /// Lowest severity that fails the install.
-    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
-    pub fail_on: FailOn,
-    /// Skip a rule by code or name; repeatable or comma-separated.
-    #[arg(long, value_name = "CODE", value_delimiter = ',')]
-    pub ignore: Vec<String>,
-    /// Largest rendered output accepted.
-    #[arg(long, value_name = "BYTES", default_value = "32MiB", value_parser = parse_bytes)]
-    pub max_input_bytes: u64,
-    /// When to colour the findings on stderr (`NO_COLOR` also turns it off).
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
-    pub color: ColorChoice,
+    /// `-o` is the format of the findings on stderr (text shows those at or above
+    /// `--fail-on`; json and sarif all of them); `--exit-zero` reports without failing.
+    #[command(flatten)]
+    pub report: ReportArgs,
 }
 
 #[derive(Args, Debug)]

@@ -4,27 +4,20 @@
 //! Findings name the chart template (Helm's `postrender-filename` annotation or its
 //! `# Source:` comment), with lines counted in that template's output.
 
-use crate::cli::{Format, PostRenderArgs, ReportArgs};
+use crate::cli::{Format, PostRenderArgs};
 use crate::exit;
 use crate::inputs;
 use crate::output;
 use std::io::IsTerminal;
-use vault_istio::report::{RenderInput, text};
+use vault_istio::report::{RenderInput, json, sarif, text};
 use vault_istio::source::helm;
 
 pub fn run(args: PostRenderArgs) -> anyhow::Result<u8> {
-    let report_args = ReportArgs {
-        output: Format::Text,
-        fail_on: args.fail_on,
-        exit_zero: false,
-        ignore: args.ignore.clone(),
-        max_input_bytes: args.max_input_bytes,
-        color: args.color,
-    };
-    if !output::ignore_codes_known(&report_args) {
+    let r = &args.report;
+    if !output::ignore_codes_known(r) {
         return Ok(exit::COULD_NOT_RUN);
     }
-    let input = match inputs::read_text("-", args.max_input_bytes) {
+    let input = match inputs::read_text("-", r.max_input_bytes) {
         Ok(src) => src,
         Err(e) => {
             output::error(&format!("post-render: {}: {}", e.file, e.message));
@@ -35,7 +28,7 @@ pub fn run(args: PostRenderArgs) -> anyhow::Result<u8> {
     let report = vault_istio::lint(
         &sources,
         &vault_istio::Options {
-            ignore: args.ignore,
+            ignore: r.ignore.clone(),
         },
     );
     // A document Helm rendered but YAML cannot read would fail the install anyway:
@@ -46,30 +39,38 @@ pub fn run(args: PostRenderArgs) -> anyhow::Result<u8> {
             e.line, e.column, e.message
         ));
     }
-    let code = output::exit_code(&report.findings, &report_args, false);
-    if code != exit::OK {
-        // Helm shows this in its error: the findings that failed the command, not the
-        // advice below the threshold (`lint` shows everything).
-        let threshold = args.fail_on.severity();
-        let failing: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.severity >= threshold)
-            .cloned()
-            .collect();
-        let render = RenderInput {
-            findings: &failing,
-            ..RenderInput::lint(&report, &sources)
-        };
-        let color = output::use_color(args.color, std::io::stderr().is_terminal());
-        eprint!("{}", text::render(&render, color));
-    }
+    // Helm shows stderr in its error: in text, the findings that fail the command, not
+    // the advice below the threshold (`lint` shows everything).
+    let threshold = r.fail_on.severity();
+    let failing: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity >= threshold)
+        .cloned()
+        .collect();
+    let shown = match r.output {
+        Format::Text if failing.is_empty() => String::new(),
+        Format::Text => {
+            let render = RenderInput {
+                findings: &failing,
+                ..RenderInput::lint(&report, &sources)
+            };
+            text::render(
+                &render,
+                output::use_color(r.color, std::io::stderr().is_terminal()),
+            )
+        }
+        Format::Json => json::render(&report),
+        Format::Sarif => sarif::render(&report.findings),
+    };
+    eprint!("{shown}");
+    let code = output::exit_code(&report.findings, r, false);
     if code == exit::OK {
         output::stdout(&input.text)?;
     } else {
         output::error(&format!(
             "vault-istio post-render: the rendered istiod configuration has findings at or above `{}`: fix them, or pass --post-renderer-args=--fail-on=… / --ignore=CODE",
-            args.fail_on.as_str()
+            r.fail_on.as_str()
         ));
     }
     Ok(code)

@@ -256,3 +256,29 @@ fn post_render_passes_output_without_istiod_and_says_nothing() {
     );
     assert_eq!(out.stderr, "");
 }
+
+#[test]
+fn post_render_report_only_and_json() {
+    let deployment = std::fs::read_to_string(root().join("manifests/examples/istiod-deployment.yaml"))
+        .unwrap()
+        .replace(
+            "        vault.hashicorp.com/role: \"istiod\"\n",
+            "        vault.hashicorp.com/role: \"istiod\"\n        vault.hashicorp.com/agent-pre-populate: \"false\"\n",
+        );
+    let input = format!("---\n# Source: istiod/templates/deployment.yaml\n{deployment}");
+    // --exit-zero: the manifests pass, the findings are still said.
+    let out = common::run_stdin(&["post-render", "--exit-zero"], input.as_bytes());
+    assert_eq!(out.code, 0);
+    assert_eq!(out.stdout, input);
+    assert!(out.stderr.contains("error[VI203]"), "{}", out.stderr);
+    // -o json: the report on stderr, the command failed.
+    let out = common::run_stdin(&["post-render", "-o", "json"], input.as_bytes());
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.is_empty());
+    let json_end = out.stderr.rfind("\nerror: ").unwrap();
+    let report: serde_json::Value = serde_json::from_str(&out.stderr[..json_end]).unwrap();
+    assert_eq!(
+        report["findings"][0]["location"]["file"],
+        "istiod/templates/deployment.yaml"
+    );
+}
