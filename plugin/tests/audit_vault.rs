@@ -680,3 +680,82 @@ fn clusters_whose_cas_in_vault_do_not_trust_each_other() {
     );
     assert_eq!(found.len(), 2, "each way: {found:#?}");
 }
+
+#[test]
+fn an_auth_config_pointing_at_the_other_cluster_and_issuer_validation() {
+    let Some(s) = scenario(1, Certs::Fresh) else {
+        return;
+    };
+    // cluster1's mount reviews tokens at cluster2's API server (a copy-paste between
+    // per-cluster mounts), with cluster2's CA, and validates the issuer.
+    let other = s.env.cluster("cluster2").unwrap();
+    s.bao(
+        "POST",
+        "auth/kubernetes-cluster1/config",
+        Some(json!({
+            "kubernetes_host": other.kube.url(),
+            "kubernetes_ca_cert": other.kube.ca_pem(),
+            "disable_local_ca_jwt": true,
+            "disable_iss_validation": false,
+            "token_reviewer_jwt": other.reviewer_jwt,
+        })),
+    );
+    let (_, found) = s.findings(&["--login-check"], &["VI503", "VI505", "VI514"]);
+    let host = has(&found, "VI503", "reviews tokens at");
+    assert_eq!(host["severity"], "warning", "{host}");
+    let ca = has(
+        &found,
+        "VI503",
+        "does not hold the CA of the cluster's API server",
+    );
+    assert!(
+        ca["message"].as_str().unwrap().starts_with("cluster1"),
+        "{ca}"
+    );
+    has(&found, "VI505", "checks that tokens were issued by");
+    // And the real login through that config fails: cluster2 does not know cluster1's token.
+    has(&found, "VI514", "was refused");
+}
+
+#[test]
+fn no_reviewer_jwt_and_istiod_may_not_review() {
+    let Some(env) = VaultEnv::builder()
+        .fixture_hook(|name, fixture| {
+            if name == "cluster1" {
+                // The article's binding of istiod to system:auth-delegator, gone.
+                assert!(fixture.remove("ClusterRoleBinding", "", "role-tokenreview-binding"));
+            }
+            Ok(())
+        })
+        .start()
+        .expect("the environment starts")
+    else {
+        return;
+    };
+    let kubeconfig = env.dir.path().join("kubeconfig");
+    env.kubeconfig(&kubeconfig).unwrap();
+    let s = Scenario {
+        env,
+        kubeconfig,
+        home: tempfile::tempdir().unwrap(),
+    };
+    let c1 = s.env.cluster("cluster1").unwrap();
+    // An external Vault without a reviewer JWT: it reviews istiod's token with itself.
+    s.bao(
+        "POST",
+        "auth/kubernetes-cluster1/config",
+        Some(json!({
+            "kubernetes_host": c1.kube.url(),
+            "kubernetes_ca_cert": c1.kube.ca_pem(),
+            "disable_local_ca_jwt": true,
+        })),
+    );
+    let (_, found) = s.findings(&[], &["VI504"]);
+    let f = has(&found, "VI504", "is not bound to system:auth-delegator");
+    assert_eq!(f["severity"], "error", "{f}");
+    assert_eq!(
+        found.len(),
+        1,
+        "cluster2 keeps its reviewer JWT: {found:#?}"
+    );
+}
