@@ -612,3 +612,27 @@ fn a_revisioned_istiod_is_told_about_istiod_glob() {
         found[0].help
     );
 }
+
+#[test]
+fn a_stale_ca_for_the_clusters_own_host_is_an_error() {
+    // The kubeconfig trusts the article's root for this API server; Vault holds another CA.
+    let mut cluster = cluster();
+    cluster.server_ca = Some(seed("root-cert.pem"));
+    let mut v = healthy();
+    if let Reading::Found(c) = &mut v.auth.get_mut(MOUNT).unwrap().config {
+        c.kubernetes_ca_cert = seed("ca-cert.pem");
+    }
+    let found = run_at(&v, &cluster, BEFORE_EXPIRY);
+    assert_eq!(codes(&found), ["VI503"], "{found:#?}");
+    assert_eq!(found[0].severity, vault_istio::Severity::Error);
+    assert!(
+        found[0].message.contains("TLS verification"),
+        "{}",
+        found[0].message
+    );
+    // The same CA in Vault: quiet.
+    if let Reading::Found(c) = &mut v.auth.get_mut(MOUNT).unwrap().config {
+        c.kubernetes_ca_cert = seed("root-cert.pem");
+    }
+    assert!(run_at(&v, &cluster, BEFORE_EXPIRY).is_empty());
+}
