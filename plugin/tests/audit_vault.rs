@@ -19,11 +19,12 @@ struct Scenario {
 }
 
 fn scenario(kv: u8, certs: Certs) -> Option<Scenario> {
-    let env = VaultEnv::builder()
-        .kv_version(kv)
-        .certs(certs)
-        .start()
-        .expect("the environment starts")?;
+    ready(VaultEnv::builder().kv_version(kv).certs(certs))
+}
+
+/// Starts the environment and writes its kubeconfig (`None`: skipped, no OpenBao here).
+fn ready(builder: vault_istio_testbed::vault_env::VaultEnvBuilder) -> Option<Scenario> {
+    let env = builder.start().expect("the environment starts")?;
     let kubeconfig = env.dir.path().join("kubeconfig");
     env.kubeconfig(&kubeconfig).expect("kubeconfig");
     Some(Scenario {
@@ -311,28 +312,17 @@ fn an_expired_intermediate_stored_in_vault() {
 
 #[test]
 fn a_wrong_auth_path_in_istiods_annotations() {
-    let Some(env) = VaultEnv::builder()
-        .fixture_hook(|name, fixture| {
-            if name == "cluster1" {
-                let d = fixture
-                    .object_mut("Deployment", "istio-system", "istiod")
-                    .expect("istiod Deployment");
-                d["spec"]["template"]["metadata"]["annotations"]["vault.hashicorp.com/auth-path"] =
-                    json!("auth/kubernetes");
-            }
-            Ok(())
-        })
-        .start()
-        .expect("the environment starts")
-    else {
+    let Some(s) = ready(VaultEnv::builder().fixture_hook(|name, fixture| {
+        if name == "cluster1" {
+            let d = fixture
+                .object_mut("Deployment", "istio-system", "istiod")
+                .expect("istiod Deployment");
+            d["spec"]["template"]["metadata"]["annotations"]["vault.hashicorp.com/auth-path"] =
+                json!("auth/kubernetes");
+        }
+        Ok(())
+    })) else {
         return;
-    };
-    let kubeconfig = env.dir.path().join("kubeconfig");
-    env.kubeconfig(&kubeconfig).unwrap();
-    let s = Scenario {
-        env,
-        kubeconfig,
-        home: tempfile::tempdir().unwrap(),
     };
     let (_, found) = s.findings(&["--login-check"], &VAULT_SIDE);
     let f = has(
@@ -719,25 +709,14 @@ fn an_auth_config_pointing_at_the_other_cluster_and_issuer_validation() {
 
 #[test]
 fn no_reviewer_jwt_and_istiod_may_not_review() {
-    let Some(env) = VaultEnv::builder()
-        .fixture_hook(|name, fixture| {
-            if name == "cluster1" {
-                // The article's binding of istiod to system:auth-delegator, gone.
-                assert!(fixture.remove("ClusterRoleBinding", "", "role-tokenreview-binding"));
-            }
-            Ok(())
-        })
-        .start()
-        .expect("the environment starts")
-    else {
+    let Some(s) = ready(VaultEnv::builder().fixture_hook(|name, fixture| {
+        if name == "cluster1" {
+            // The article's binding of istiod to system:auth-delegator, gone.
+            assert!(fixture.remove("ClusterRoleBinding", "", "role-tokenreview-binding"));
+        }
+        Ok(())
+    })) else {
         return;
-    };
-    let kubeconfig = env.dir.path().join("kubeconfig");
-    env.kubeconfig(&kubeconfig).unwrap();
-    let s = Scenario {
-        env,
-        kubeconfig,
-        home: tempfile::tempdir().unwrap(),
     };
     let c1 = s.env.cluster("cluster1").unwrap();
     // An external Vault without a reviewer JWT: it reviews istiod's token with itself.

@@ -42,18 +42,24 @@ impl Helm {
         })
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    /// `program` in this Helm's environment (its homes, its PATH, nothing else).
+    fn command(&self, program: &Path) -> Command {
         let h = self.home.path();
-        Command::new(&self.bin)
-            .args(args)
-            .current_dir(root())
+        let mut cmd = Command::new(program);
+        cmd.current_dir(root())
             .env_clear()
             .env("HOME", h)
             .env("PATH", format!("{}:/usr/bin:/bin", self.path.display()))
             .env("HELM_CONFIG_HOME", h.join("config"))
             .env("HELM_CACHE_HOME", h.join("cache"))
             .env("HELM_DATA_HOME", h.join("data"))
-            .env("NO_COLOR", "1")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(&self.bin)
+            .args(args)
             .output()
             .expect("helm runs")
     }
@@ -218,16 +224,9 @@ fn helm_4_plugins_lint_and_post_renderer() {
         chart.display(),
         values.display()
     );
-    let h = helm.home.path();
-    let tty = Command::new("script")
+    let tty = helm
+        .command(Path::new("script"))
         .args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("HOME", h)
-        .env("PATH", format!("{}:/usr/bin:/bin", helm.path.display()))
-        .env("HELM_CONFIG_HOME", h.join("config"))
-        .env("HELM_CACHE_HOME", h.join("cache"))
-        .env("HELM_DATA_HOME", h.join("data"))
-        .env("NO_COLOR", "1")
         .output()
         .expect("script runs");
     let shown = String::from_utf8_lossy(&tty.stdout);
