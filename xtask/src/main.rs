@@ -1,6 +1,10 @@
 //! `cargo xtask gen [--check]`: writes what is generated from the rule registry — the rule
 //! table in README.md and docs/rules.md — so no rule is documented twice by hand. CI runs
 //! `--check`, which fails when a committed file is stale.
+//!
+//! `cargo xtask krew-check MANIFEST...`: the checks krew-index applies to a plugin manifest.
+
+mod krew;
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -100,6 +104,25 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        _ => bail!("usage: cargo xtask gen [--check]"),
+        Some("krew-check") if args.len() > 1 => {
+            let mut failed = false;
+            for path in &args[1..] {
+                let text =
+                    std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+                let name = Path::new(path)
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                for e in krew::validate(name, &text) {
+                    eprintln!("{path}: {e}");
+                    failed = true;
+                }
+            }
+            if failed {
+                bail!("the manifest breaks krew-index's rules");
+            }
+            Ok(())
+        }
+        _ => bail!("usage: cargo xtask gen [--check] | cargo xtask krew-check MANIFEST..."),
     }
 }
