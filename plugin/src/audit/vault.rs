@@ -77,11 +77,7 @@ async fn fill(
     }
 
     snap.auth_mounts = read(vault, "sys/auth", |a| {
-        let body = if a.data().is_object() {
-            a.data()
-        } else {
-            &a.body
-        };
+        let body = a.payload();
         body.as_object().map(|m| {
             m.iter()
                 .filter(|(k, v)| k.ends_with('/') && v.is_object())
@@ -366,11 +362,7 @@ async fn kv_mount(vault: &Vault, path: &str) -> Read<KvMount> {
             ),
         }));
     }
-    let mounts = if all.data().is_object() {
-        all.data()
-    } else {
-        &all.body
-    };
+    let mounts = all.payload();
     // The longest mount path that prefixes `path`, as Vault's router picks it.
     let best = mounts
         .as_object()
@@ -413,11 +405,7 @@ async fn capabilities(
     paths: &[String],
 ) -> Result<BTreeMap<String, Vec<String>>, String> {
     let pick = |a: &Answer| -> BTreeMap<String, Vec<String>> {
-        let body = if a.data().is_object() {
-            a.data()
-        } else {
-            &a.body
-        };
+        let body = a.payload();
         paths
             .iter()
             .map(|p| (p.clone(), strings(&body[p])))
@@ -512,12 +500,10 @@ pub async fn login_check(
     let paths: Vec<String> = n
         .paths()
         .into_iter()
-        .map(
-            |p| match snap.secrets.get(p).and_then(|s| s.mount.found()) {
-                Some(m) => needs::api_path(p, &m.path, m.version),
-                None => p.to_string(),
-            },
-        )
+        .map(|p| match snap.secrets.get(p) {
+            Some(s) => s.api_path(p),
+            None => p.to_string(),
+        })
         .collect();
     let accessor = answer.body["auth"]["accessor"].as_str().unwrap_or_default();
     match capabilities(vault, &token, accessor, &paths).await {

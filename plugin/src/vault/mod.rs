@@ -185,6 +185,17 @@ impl Answer {
         &self.body["data"]
     }
 
+    /// `data` when it is an object, else the whole body: some endpoints (`sys/auth`,
+    /// `sys/mounts`, `sys/capabilities-*`) answer at the top level as well as (or instead of)
+    /// under `data`, depending on the server and version.
+    pub fn payload(&self) -> &Value {
+        if self.data().is_object() {
+            self.data()
+        } else {
+            &self.body
+        }
+    }
+
     /// Vault's `errors`, unwrapped from Go's multierror text (`"1 error occurred:\n\t* permission
     /// denied\n\n"` → `"permission denied"`) and joined with `"; "`. A body that is not JSON is
     /// returned trimmed. Empty when there is nothing.

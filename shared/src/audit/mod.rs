@@ -192,10 +192,7 @@ fn vault_bundle(vault: &VaultSnapshot, n: &IstiodNeeds, label: String) -> Option
         let secret = vault.secrets.get(&read.path)?;
         let values = secret.values.found()?;
         let value = values.get(&read.field)?;
-        let file = finding::vault_uri(&match secret.mount.found() {
-            Some(m) => needs::api_path(&read.path, &m.path, m.version),
-            None => read.path.clone(),
-        });
+        let file = finding::vault_uri(&secret.api_path(&read.path));
         origin.get_or_insert_with(|| file.clone());
         match value {
             FieldValue::Text { text } => members.push(Member {

@@ -179,6 +179,17 @@ pub struct SecretState {
     pub values: Reading<BTreeMap<String, FieldValue>>,
 }
 
+impl SecretState {
+    /// The KV API path the agent requests for `path` (as the template writes it), given the
+    /// mount as read; the path as written when the mount is unknown.
+    pub fn api_path(&self, path: &str) -> String {
+        match self.mount.found() {
+            Some(m) => crate::audit::needs::api_path(path, &m.path, m.version),
+            None => path.to_string(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct KvMount {

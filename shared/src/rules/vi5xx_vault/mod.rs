@@ -17,7 +17,7 @@ pub mod vi513_secret_values_not_checked;
 pub mod vi514_login_check_failed;
 
 use crate::Location;
-use crate::audit::vault::{AuthConfig, Reading, Role, SecretState, VaultSnapshot};
+use crate::audit::vault::{AuthConfig, Role, SecretState, VaultSnapshot};
 use crate::audit::{IstiodNeeds, VaultTarget};
 
 /// Where a finding about a Vault object points: `vault/<api path>`.
@@ -84,12 +84,4 @@ pub(crate) fn first<K: PartialEq>(
 ) -> bool {
     let k = key(&needs[i]);
     !needs[..i].iter().any(|n| key(n) == k)
-}
-
-/// The API path of a secret read given its mount (as read), else the path as written.
-pub(crate) fn api_path(path: &str, state: &SecretState) -> String {
-    match &state.mount {
-        Reading::Found(m) => crate::audit::needs::api_path(path, &m.path, m.version),
-        _ => path.to_string(),
-    }
 }

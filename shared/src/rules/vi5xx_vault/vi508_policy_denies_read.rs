@@ -64,7 +64,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
             if !matches!(state.mount, Reading::Found(_)) {
                 continue;
             }
-            let api = super::api_path(path, state);
+            let api = state.api_path(path);
             if acl.allows(Operation::Read, &api) {
                 continue;
             }

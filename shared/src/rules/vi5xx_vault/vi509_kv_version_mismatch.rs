@@ -56,7 +56,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
                 _ => continue,
             };
             out.emit_at(
-                super::at(&super::api_path(&r.path, state)),
+                super::at(&state.api_path(&r.path)),
                 format!(
                     "{}: the template for `{}` reads `{written}` from `{}`, a KV v{} mount: the file renders `<no value>`",
                     super::who(n),

@@ -38,7 +38,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
     for (n, path, state) in super::all_secrets(t) {
         if matches!(state.keys, Reading::Missing) {
             out.emit_at(
-                super::at(&super::api_path(path, state)),
+                super::at(&state.api_path(path)),
                 format!(
                     "{}: no secret exists at `{path}`: the agent fails with `no secret exists at` and istiod gets no CA",
                     super::who(n)

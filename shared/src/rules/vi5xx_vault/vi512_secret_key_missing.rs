@@ -57,7 +57,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
                 keys.join(", ")
             };
             out.emit_at(
-                super::at(&super::api_path(&r.path, state)),
+                super::at(&state.api_path(&r.path)),
                 format!(
                     "{}: the secret at `{}` has no field `{}` (fields: {fields}): `{}` renders `<no value>`",
                     super::who(n),

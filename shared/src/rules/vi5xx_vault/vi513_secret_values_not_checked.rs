@@ -46,7 +46,7 @@ fn check(t: &VaultTarget<'_>, out: &mut Emitter<'_>) {
             _ => continue,
         };
         out.emit_at(
-            super::at(&super::api_path(path, state)),
+            super::at(&state.api_path(path)),
             format!(
                 "{}: the values at `{path}` were not verified: {why}",
                 super::who(n)
