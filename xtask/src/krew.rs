@@ -135,6 +135,22 @@ pub fn validate(file_name: &str, text: &str) -> Vec<String> {
     errors
 }
 
+/// The repository's `krew.yaml` names the release of the workspace version: after a
+/// version bump, `cargo xtask dist --version vX --krew krew.yaml` renews it.
+pub fn version_is(text: &str, want: &str) -> Option<String> {
+    let docs = yaml::parse(text).ok()?;
+    let have = docs
+        .first()?
+        .root
+        .path(&["spec", "version"])
+        .and_then(Node::as_str)?;
+    (have != want).then(|| {
+        format!(
+            "spec.version is {have} but the workspace version is {want}; run `cargo xtask dist --version {want} --krew krew.yaml`"
+        )
+    })
+}
+
 /// `v` + MAJOR.MINOR.PATCH, with an optional `-pre` and `+build` (Kubernetes' ParseSemantic).
 fn is_v_semver(v: &str) -> bool {
     let Some(rest) = v.strip_prefix('v') else {
@@ -296,41 +312,182 @@ spec:
     }
 }
 
+/// Renders the krew-release-bot template (`.krew.yaml`) for `tag` the way the bot does:
+/// `{{ .TagName }}` is the tag, `{{ .Version }}` the tag without its `v`, and
+/// `{{ addURIAndSha "URL" .TagName }}` becomes `uri:` and `sha256:` lines, the sha256 from
+/// `sha256_of(url)`. A platform whose archive `sha256_of` does not know (`None`) is left
+/// out, so a release built for fewer platforms gets a manifest for exactly those.
+pub fn render_template(
+    template: &str,
+    tag: &str,
+    sha256_of: impl Fn(&str) -> Option<String>,
+) -> String {
+    let version = tag.strip_prefix('v').unwrap_or(tag);
+    let subst = |s: &str| {
+        s.replace("{{ .TagName }}", tag)
+            .replace("{{ .Version }}", version)
+    };
+    let mut out = String::new();
+    // The platform item being rendered: its dash's indentation, its lines, and whether
+    // its archive is known.
+    let mut item: Option<(usize, String, bool)> = None;
+    let flush = |item: &mut Option<(usize, String, bool)>, out: &mut String| {
+        if let Some((_, text, true)) = item.take() {
+            out.push_str(&text);
+        }
+    };
+    for line in template.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let t = line.trim_start();
+        if item
+            .as_ref()
+            .is_some_and(|(at, _, _)| !t.is_empty() && indent <= *at)
+        {
+            flush(&mut item, &mut out);
+        }
+        if t.starts_with("- selector:") {
+            item = Some((indent, String::new(), true));
+        }
+        let rendered = match t.strip_prefix("{{ addURIAndSha \"") {
+            Some(rest) => {
+                let url = subst(rest.split('"').next().unwrap_or_default());
+                let pad = &line[..indent];
+                match sha256_of(&url) {
+                    Some(sha) => format!("{pad}uri: {url}\n{pad}sha256: {sha}\n"),
+                    None => {
+                        if let Some((_, _, known)) = item.as_mut() {
+                            *known = false;
+                        }
+                        String::new()
+                    }
+                }
+            }
+            None => format!("{}\n", subst(line)),
+        };
+        match item.as_mut() {
+            Some((_, text, _)) => text.push_str(&rendered),
+            None => out.push_str(&rendered),
+        }
+    }
+    flush(&mut item, &mut out);
+    out
+}
+
 #[cfg(test)]
 mod template_tests {
-    /// `.krew.yaml` as krew-release-bot renders it for a tag: `{{ .TagName }}` is the tag,
-    /// and `addURIAndSha URL TAG` emits `uri:` and `sha256:` lines.
-    fn render(template: &str, tag: &str) -> String {
-        let mut out = String::new();
-        for line in template.lines() {
-            let indent: String = line.chars().take_while(|c| *c == ' ').collect();
-            let t = line.trim_start();
-            if let Some(rest) = t.strip_prefix("{{ addURIAndSha \"") {
-                let url = rest
-                    .split('"')
-                    .next()
-                    .unwrap_or_default()
-                    .replace("{{ .TagName }}", tag);
-                out.push_str(&format!(
-                    "{indent}uri: {url}\n{indent}sha256: {}\n",
-                    "0".repeat(64)
-                ));
-            } else {
-                out.push_str(&line.replace("{{ .TagName }}", tag));
-                out.push('\n');
-            }
-        }
-        out
-    }
+    use super::{render_template, validate};
+
+    const TEMPLATE: &str = include_str!("../../.krew.yaml");
 
     #[test]
     fn the_release_bot_template_renders_a_valid_manifest() {
-        let template = include_str!("../../.krew.yaml");
-        let manifest = render(template, "v0.1.0");
+        let manifest = render_template(TEMPLATE, "v0.1.0", |_| Some("0".repeat(64)));
         assert!(manifest.contains("uri: https://github.com/vault-istio/vault-istio/releases/download/v0.1.0/kubectl-vault_istio-v0.1.0-linux-amd64.tar.gz"), "{manifest}");
+        assert!(!manifest.contains("{{"), "{manifest}");
         assert_eq!(
-            super::validate("vault-istio.yaml", &manifest),
+            validate("vault-istio.yaml", &manifest),
             Vec::<String>::new()
         );
     }
+
+    #[test]
+    fn platforms_without_an_archive_are_left_out() {
+        let only_linux_amd64 =
+            |url: &str| url.ends_with("-linux-amd64.tar.gz").then(|| "a".repeat(64));
+        let manifest = render_template(TEMPLATE, "v1.2.3", only_linux_amd64);
+        assert_eq!(manifest.matches("- selector:").count(), 1, "{manifest}");
+        assert_eq!(manifest.matches("sha256: ").count(), 1, "{manifest}");
+        assert!(manifest.contains("version: v1.2.3"));
+        assert_eq!(
+            validate("vault-istio.yaml", &manifest),
+            Vec::<String>::new()
+        );
+        // The text after the platforms (none today) and before them is kept.
+        assert!(manifest.contains("shortDescription: Check Istio CAs kept in HashiCorp Vault"));
+        // With no archive at all, no platform remains, which krew's rules reject.
+        let none = render_template(TEMPLATE, "v1.2.3", |_| None);
+        assert!(
+            validate("vault-istio.yaml", &none)
+                .iter()
+                .any(|e| e.contains("at least one platform"))
+        );
+    }
+}
+
+/// What `kubectl krew install --manifest=M --archive=A` would find wrong with the archives
+/// in `dir` that `manifest` names: a sha256 other than the manifest's, no `bin` executable
+/// inside, or no license file (krew-index requires one among the installed files). A
+/// platform whose archive is not in `dir` is skipped; none found at all is an error.
+pub fn check_archives(manifest: &str, dir: &std::path::Path) -> Vec<String> {
+    let docs = match yaml::parse(manifest) {
+        Ok(d) if !d.is_empty() => d,
+        _ => return vec!["the manifest is not YAML".into()],
+    };
+    let platforms = docs[0]
+        .root
+        .path(&["spec", "platforms"])
+        .and_then(Node::as_sequence)
+        .unwrap_or_default();
+    let mut errors = Vec::new();
+    let mut checked = 0;
+    for p in platforms {
+        let field = |k: &str| p.get(k).and_then(Node::as_str).unwrap_or_default();
+        let file = field("uri").rsplit('/').next().unwrap_or_default();
+        let path = dir.join(file);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        checked += 1;
+        let sha = crate::dist::sha256_hex(&bytes);
+        if sha != field("sha256") {
+            errors.push(format!(
+                "{file}: sha256 is {sha}, the manifest says {}",
+                field("sha256")
+            ));
+        }
+        match archive_members(&bytes) {
+            Err(e) => errors.push(format!("{file}: not a readable .tar.gz: {e}")),
+            Ok(members) => {
+                let bin = field("bin");
+                if !members
+                    .iter()
+                    .any(|(name, mode)| name == bin && mode & 0o111 != 0)
+                {
+                    errors.push(format!("{file}: no executable {bin} inside"));
+                }
+                let license = members.iter().any(|(name, _)| {
+                    let base = name.rsplit('/').next().unwrap_or(name).to_lowercase();
+                    let stem = base
+                        .strip_suffix(".txt")
+                        .or_else(|| base.strip_suffix(".md"))
+                        .unwrap_or(&base);
+                    ["license", "licenses", "copying"].contains(&stem)
+                });
+                if !license {
+                    errors.push(format!("{file}: no LICENSE file inside"));
+                }
+            }
+        }
+    }
+    if checked == 0 {
+        errors.push(format!(
+            "none of the manifest's archives is in {}",
+            dir.display()
+        ));
+    }
+    errors
+}
+
+/// Each member's path and mode.
+fn archive_members(bytes: &[u8]) -> std::io::Result<Vec<(String, u32)>> {
+    let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(bytes));
+    let mut out = Vec::new();
+    for e in tar.entries()? {
+        let e = e?;
+        out.push((
+            e.path()?.display().to_string(),
+            e.header().mode().unwrap_or(0),
+        ));
+    }
+    Ok(out)
 }
