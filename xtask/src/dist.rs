@@ -26,12 +26,25 @@ pub struct Platform {
     pub zig: bool,
 }
 
-pub const PLATFORMS: &[Platform] = &[Platform {
-    os: "linux",
-    arch: "amd64",
-    target: "x86_64-unknown-linux-musl",
-    zig: false,
-}];
+pub const PLATFORMS: &[Platform] = &[
+    Platform {
+        os: "linux",
+        arch: "amd64",
+        target: "x86_64-unknown-linux-musl",
+        zig: false,
+    },
+    // zig links it with its own musl. No qemu here to run it, so the archive's docs come
+    // from the amd64 build.
+    Platform {
+        os: "linux",
+        arch: "arm64",
+        target: "aarch64-unknown-linux-musl",
+        zig: true,
+    },
+    // darwin/amd64 and darwin/arm64 are not shipped: kube's and reqwest's rustls verifiers
+    // link Apple's Security and CoreFoundation frameworks, which only a macOS SDK has, and
+    // no registry this project builds from provides one (zig's cross linker stops there).
+];
 
 impl Platform {
     fn name(&self) -> String {
@@ -106,7 +119,7 @@ fn options(args: &[String], root: &Path) -> Result<Options> {
 pub fn run(args: &[String], root: &Path) -> Result<()> {
     let o = options(args, root)?;
     for p in &o.platforms {
-        preflight(p)?;
+        preflight(p, root)?;
     }
     let dirty = Command::new("git")
         .current_dir(root)
@@ -183,7 +196,7 @@ pub fn run(args: &[String], root: &Path) -> Result<()> {
 }
 
 /// What a build needs that cargo would otherwise fail on with a linker error.
-fn preflight(p: &Platform) -> Result<()> {
+fn preflight(p: &Platform, root: &Path) -> Result<()> {
     let installed = Command::new("rustup")
         .args(["target", "list", "--installed"])
         .output()
@@ -201,13 +214,13 @@ fn preflight(p: &Platform) -> Result<()> {
         );
     }
     if p.zig {
-        let ok = Command::new("cargo")
+        let ok = cargo(root)
             .args(["zigbuild", "--help"])
             .output()
             .is_ok_and(|o| o.status.success());
         if !ok {
             bail!(
-                "{}: needs cargo-zigbuild and zig; .ci/dist-tools installs them (or pass --platform linux/amd64)",
+                "{}: needs cargo-zigbuild and zig: run `bash .ci/dist-tools` (or pass --platform linux/amd64)",
                 p.name()
             );
         }
@@ -220,6 +233,27 @@ fn preflight(p: &Platform) -> Result<()> {
     Ok(())
 }
 
+/// `cargo` in `root`, finding what `.ci/dist-tools` installs: cargo-zigbuild in
+/// `.tools/cargo/bin`, zig as the Python module in `.tools/zig` (`python3 -m ziglang`).
+fn cargo(root: &Path) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.current_dir(root);
+    let tools = root.join(".tools");
+    if tools.join("cargo/bin/cargo-zigbuild").is_file() {
+        let mut path = vec![tools.join("cargo/bin")];
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        if let Ok(joined) = std::env::join_paths(path) {
+            cmd.env("PATH", joined);
+        }
+    }
+    if tools.join("zig/ziglang").is_dir() {
+        cmd.env("PYTHONPATH", tools.join("zig"));
+    }
+    cmd
+}
+
 fn which(program: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
@@ -230,10 +264,15 @@ fn which(program: &str) -> Option<PathBuf> {
 
 fn build(p: &Platform, root: &Path) -> Result<PathBuf> {
     eprintln!("dist: building {} ({})", p.name(), p.target);
-    let mut cmd = Command::new("cargo");
-    cmd.current_dir(root)
-        .args([if p.zig { "zigbuild" } else { "build" }])
-        .args(["--release", "--locked", "-p", PACKAGE, "--target", p.target]);
+    let mut cmd = cargo(root);
+    cmd.args([if p.zig { "zigbuild" } else { "build" }]).args([
+        "--release",
+        "--locked",
+        "-p",
+        PACKAGE,
+        "--target",
+        p.target,
+    ]);
     // Paths of this checkout and of cargo's registry would otherwise end up in panic
     // messages, and make the binary differ between two machines building the same commit.
     let cargo_home = std::env::var_os("CARGO_HOME")
@@ -255,7 +294,53 @@ fn build(p: &Platform, root: &Path) -> Result<PathBuf> {
     if !status.success() {
         bail!("building {} failed", p.name());
     }
-    Ok(root.join("target").join(p.target).join("release").join(BIN))
+    let bin = root.join("target").join(p.target).join("release").join(BIN);
+    let elf = std::fs::read(&bin).with_context(|| format!("reading {}", bin.display()))?;
+    check_elf(p, &elf)?;
+    Ok(bin)
+}
+
+/// The binary is for the platform's CPU and static (no ELF interpreter), so it runs on
+/// any Linux of that architecture, with or without glibc.
+fn check_elf(p: &Platform, elf: &[u8]) -> Result<()> {
+    let u16_at = |o: usize| elf.get(o..o + 2).map(|b| u16::from_le_bytes([b[0], b[1]]));
+    let u32_at = |o: usize| {
+        elf.get(o..o + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let u64_at = |o: usize| {
+        elf.get(o..o + 8)
+            .and_then(|b| b.try_into().ok())
+            .map(u64::from_le_bytes)
+    };
+    if elf.get(..5) != Some(b"\x7fELF\x02".as_slice()) {
+        bail!("{}: the build is not a 64-bit ELF binary", p.name());
+    }
+    let want = match p.arch {
+        "amd64" => 62,
+        "arm64" => 183,
+        other => bail!("{}: no ELF machine known for {other}", p.name()),
+    };
+    let machine = u16_at(0x12).unwrap_or(0);
+    if machine != want {
+        bail!(
+            "{}: the binary is for ELF machine {machine}, not {want}",
+            p.name()
+        );
+    }
+    let phoff = u64_at(0x20).unwrap_or(0) as usize;
+    let (size, count) = (
+        u16_at(0x36).unwrap_or(0) as usize,
+        u16_at(0x38).unwrap_or(0) as usize,
+    );
+    const PT_INTERP: u32 = 3;
+    if (0..count).any(|i| u32_at(phoff + i * size) == Some(PT_INTERP)) {
+        bail!(
+            "{}: the binary is dynamically linked (it asks for an ELF interpreter); krew users need a static one",
+            p.name()
+        );
+    }
+    Ok(())
 }
 
 /// A file in the archive.
@@ -480,6 +565,25 @@ mod tests {
             errors[0].starts_with("none of the manifest's archives"),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn only_static_binaries_for_the_platform_cpu_ship() {
+        let host = std::fs::read(std::env::current_exe().unwrap()).unwrap();
+        let amd64 = &PLATFORMS[0];
+        // The test binary itself is dynamically linked against glibc.
+        let err = check_elf(amd64, &host).unwrap_err().to_string();
+        assert!(err.contains("dynamically linked"), "{err}");
+        let arm64 = &PLATFORMS[1];
+        let err = check_elf(arm64, &host).unwrap_err().to_string();
+        assert!(err.contains("ELF machine 62, not 183"), "{err}");
+        let err = check_elf(amd64, b"#!/bin/sh").unwrap_err().to_string();
+        assert!(err.contains("not a 64-bit ELF"), "{err}");
+        // A header with no program headers has no interpreter.
+        let mut minimal = host[..64].to_vec();
+        minimal[0x38] = 0;
+        minimal[0x39] = 0;
+        check_elf(amd64, &minimal).unwrap();
     }
 
     #[test]
