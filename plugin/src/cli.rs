@@ -230,8 +230,38 @@ pub struct LintArgs {
     /// A file, directory or `-` to lint; repeatable, as with kubectl and Helm.
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<String>,
+    /// What Helm values files (YAML without `kind`) are: decided from their keys (the
+    /// `istio/gateway` chart has `service`, `labels`…), or istiod's or a gateway's.
+    #[arg(long, value_enum, default_value = "auto", value_name = "KIND")]
+    pub kind: ValuesKind,
+    /// The Istio version gateway rules judge by (e.g. 1.26): some settings are rejected
+    /// from one version on and silently ignored before it [default: the newest known].
+    #[arg(long, value_name = "VERSION", value_parser = parse_istio_version)]
+    pub istio_version: Option<vault_istio::gateway::IstioVersion>,
     #[command(flatten)]
     pub report: ReportArgs,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+pub enum ValuesKind {
+    Auto,
+    Istiod,
+    Gateway,
+}
+
+impl From<ValuesKind> for vault_istio::gateway::Kind {
+    fn from(k: ValuesKind) -> Self {
+        match k {
+            ValuesKind::Auto => vault_istio::gateway::Kind::Auto,
+            ValuesKind::Istiod => vault_istio::gateway::Kind::Istiod,
+            ValuesKind::Gateway => vault_istio::gateway::Kind::Gateway,
+        }
+    }
+}
+
+fn parse_istio_version(s: &str) -> Result<vault_istio::gateway::IstioVersion, String> {
+    vault_istio::gateway::IstioVersion::parse(s)
+        .ok_or_else(|| format!("`{s}` is not an Istio version such as 1.26 or 1.27.3"))
 }
 
 #[derive(Args, Debug)]

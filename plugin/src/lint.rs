@@ -22,6 +22,8 @@ pub fn run(args: LintArgs) -> anyhow::Result<u8> {
     let inputs = inputs::read_all(&paths, args.report.max_input_bytes);
     let options = vault_istio::Options {
         ignore: args.report.ignore.clone(),
+        kind: args.kind.into(),
+        istio_version: args.istio_version,
     };
     let report = vault_istio::lint(&inputs.sources, &options);
 
@@ -44,7 +46,7 @@ pub fn run(args: LintArgs) -> anyhow::Result<u8> {
         could_not_run = true;
     }
 
-    let nothing_found = report.configuration_count() == 0;
+    let nothing_found = report.configuration_count() == 0 && report.gateway_count() == 0;
     if nothing_found && !could_not_run {
         let readable: Vec<_> = report.inputs.iter().filter(|i| i.error.is_none()).collect();
         for i in &readable {
@@ -56,7 +58,7 @@ pub fn run(args: LintArgs) -> anyhow::Result<u8> {
                 format!("it holds {}", kinds.join(", "))
             };
             output::error(&format!(
-                "{}: no istiod configuration found ({why}); expected istiod Helm values, an IstioOperator, or an istiod Deployment/Pod",
+                "{}: no istiod or gateway configuration found ({why}); expected istiod or istio/gateway Helm values, an IstioOperator, an istiod or gateway Deployment/Pod, or Istio Gateway/DestinationRule objects",
                 i.file
             ));
         }

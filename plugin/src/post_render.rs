@@ -29,6 +29,7 @@ pub fn run(args: PostRenderArgs) -> anyhow::Result<u8> {
         &sources,
         &vault_istio::Options {
             ignore: r.ignore.clone(),
+            ..Default::default()
         },
     );
     // A document Helm rendered but YAML cannot read would fail the install anyway:

@@ -44,7 +44,7 @@ fn empty_file() {
     assert_could_not_run(
         &run(&["lint", &f]),
         &f,
-        "no istiod configuration found (it is empty)",
+        "no istiod or gateway configuration found (it is empty)",
     );
 }
 
@@ -73,7 +73,11 @@ fn ten_megabytes_without_istiod() {
         i += 1;
     }
     let f = write(&dir, "big.yaml", text.as_bytes());
-    assert_could_not_run(&run(&["lint", &f]), &f, "no istiod configuration found");
+    assert_could_not_run(
+        &run(&["lint", &f]),
+        &f,
+        "no istiod or gateway configuration found",
+    );
 }
 
 #[test]
@@ -117,7 +121,7 @@ fn directory_without_istiod_configuration() {
     assert_could_not_run(
         &run(&["lint", d]),
         "svc.yaml",
-        "no istiod configuration found (it holds Service)",
+        "no istiod or gateway configuration found (it holds Service)",
     );
     let empty = scratch("no-yaml-at-all");
     let d = empty.to_str().unwrap();

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod bundle;
 pub mod finding;
+pub mod gateway;
 pub mod injector;
 pub mod lint;
 pub mod model;

@@ -15,6 +15,10 @@ pub enum Origin {
     IstioOperator,
     Deployment,
     Pod,
+    /// `istio/gateway` chart values (`podAnnotations`, `labels`, `service`…).
+    GatewayValues,
+    /// The legacy `gateways` chart's values (`gateways.istio-ingressgateway.*`).
+    GatewaysChartValues,
 }
 
 impl Origin {
@@ -25,6 +29,8 @@ impl Origin {
             Origin::IstioOperator => "IstioOperator",
             Origin::Deployment => "Deployment",
             Origin::Pod => "Pod",
+            Origin::GatewayValues => "istio/gateway Helm values",
+            Origin::GatewaysChartValues => "gateways chart values",
         }
     }
 }

@@ -47,6 +47,9 @@ fn run(rule: &'static Rule, path: &Path) -> Result<Vec<Finding>, String> {
         .to_string();
     let text = std::fs::read_to_string(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
     let docs = yaml::parse(&text).map_err(|e| format!("{shown}: not YAML: {e}"))?;
+    if let rules::Check::Gateways(_) = rule.check {
+        return run_gateway(rule, &shown, &text, &docs);
+    }
     let inventory = recognize(&shown, &docs);
     if inventory.specs.is_empty() {
         return Err(format!(
@@ -58,6 +61,33 @@ fn run(rule: &'static Rule, path: &Path) -> Result<Vec<Finding>, String> {
     for spec in &inventory.specs {
         rules::check_spec(spec, &[rule], &mut findings);
     }
+    Ok(findings)
+}
+
+/// Runs only the gateway `rule` over the gateway objects in one fixture. A leading
+/// `# istio-version: 1.26` comment line sets the version judged by.
+fn run_gateway(
+    rule: &'static Rule,
+    shown: &str,
+    text: &str,
+    docs: &[yaml::Document],
+) -> Result<Vec<Finding>, String> {
+    let inventory = vault_istio::gateway::read(shown, docs, vault_istio::gateway::Kind::Auto);
+    if inventory.is_empty() {
+        return Err(format!("{shown}: no gateway object recognized"));
+    }
+    let version = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# istio-version: "))
+        .map(|v| vault_istio::gateway::IstioVersion::parse(v).expect("a version"));
+    let target = rules::GatewayTarget {
+        inventory: &inventory,
+        istio_version: version.unwrap_or(vault_istio::gateway::IstioVersion::NEWEST),
+        version_given: version.is_some(),
+        scoped_to_namespace: text.contains("# scoped-to-namespace"),
+    };
+    let mut findings = Vec::new();
+    rules::check_gateways(&target, &[rule], &mut findings);
     Ok(findings)
 }
 
@@ -195,7 +225,7 @@ fn every_rule_has_fixtures_and_no_stray_directories() {
     // tests/bundle_rules.rs, which has its own coverage check.
     for rule in RULES
         .iter()
-        .filter(|r| matches!(r.check, rules::Check::Istiod(_)))
+        .filter(|r| matches!(r.check, rules::Check::Istiod(_) | rules::Check::Gateways(_)))
     {
         if !seen.contains(rule.meta.code) {
             problems.push(format!(

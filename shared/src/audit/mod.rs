@@ -102,6 +102,7 @@ pub fn evaluate_with_vault(
             &manifests,
             &crate::Options {
                 ignore: options.ignore.clone(),
+                ..Default::default()
             },
         );
         findings.extend(report.findings);

@@ -26,7 +26,10 @@ pub fn render(report: &crate::Report) -> String {
     envelope(
         &report.findings,
         ("configurations", report.configuration_count()),
-        vec![("configurations", json!(report.configurations))],
+        vec![
+            ("configurations", json!(report.configurations)),
+            ("gateways", json!(report.gateways.objects())),
+        ],
     )
 }
 

@@ -23,11 +23,11 @@ impl<'a> RenderInput<'a> {
         RenderInput {
             findings: &report.findings,
             sources,
-            checked: (
-                report.configuration_count(),
-                "istiod configuration",
-                "istiod configurations",
-            ),
+            checked: match (report.configuration_count(), report.gateway_count()) {
+                (n, 0) => (n, "istiod configuration", "istiod configurations"),
+                (0, g) => (g, "gateway object", "gateway objects"),
+                (n, g) => (n + g, "configuration", "configurations"),
+            },
         }
     }
 

@@ -33,6 +33,23 @@ pub(crate) fn examples(rule: &Rule) -> (String, String) {
 pub(crate) fn run_one(rule: &'static Rule, text: &str) -> Vec<Finding> {
     let docs = yaml::parse(text)
         .unwrap_or_else(|e| panic!("{}: example is not YAML: {e}", rule.meta.code));
+    if let super::Check::Gateways(_) = rule.check {
+        let inventory = crate::gateway::read("example.yaml", &docs, crate::gateway::Kind::Auto);
+        assert!(
+            !inventory.is_empty(),
+            "{}: example holds no gateway object",
+            rule.meta.code
+        );
+        let target = super::GatewayTarget {
+            inventory: &inventory,
+            istio_version: crate::gateway::IstioVersion::NEWEST,
+            version_given: false,
+            scoped_to_namespace: false,
+        };
+        let mut out = Vec::new();
+        super::check_gateways(&target, &[rule], &mut out);
+        return out;
+    }
     let inv = recognize("example.yaml", &docs);
     assert!(
         !inv.specs.is_empty(),
@@ -128,7 +145,7 @@ fn each_rules_bad_example_fires_and_good_example_is_quiet() {
     for rule in RULES
         .iter()
         .copied()
-        .filter(|r| matches!(r.check, super::Check::Istiod(_)))
+        .filter(|r| matches!(r.check, super::Check::Istiod(_) | super::Check::Gateways(_)))
     {
         let (bad, good) = examples(rule);
         let fired = run_one(rule, &bad);

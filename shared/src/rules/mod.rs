@@ -12,6 +12,7 @@ pub mod vi3xx_bundle;
 pub mod vi4xx_cluster;
 pub mod vi5xx_vault;
 pub mod vi6xx_multicluster;
+pub mod vi7xx_gateway;
 
 /// Everything about a rule except its logic.
 #[derive(Debug)]
@@ -85,6 +86,20 @@ pub enum Check {
     Clusters(fn(&crate::audit::ClustersTarget<'_>, &mut Emitter<'_>)),
     /// The Vault server's snapshot, with the istiod configurations that use it.
     Vault(fn(&crate::audit::VaultTarget<'_>, &mut Emitter<'_>)),
+    /// Every gateway input together: workloads, Gateways, DestinationRules.
+    Gateways(fn(&GatewayTarget<'_>, &mut Emitter<'_>)),
+}
+
+/// What a gateway rule is given: everything gateway-related in the inputs, and the Istio
+/// behaviour to judge it by.
+pub struct GatewayTarget<'a> {
+    pub inventory: &'a crate::gateway::Inventory,
+    /// `--istio-version`, else the newest Istio the rules know.
+    pub istio_version: crate::gateway::IstioVersion,
+    /// Whether the version was given (findings that depend on it say so when it was not).
+    pub version_given: bool,
+    /// istiod's `PILOT_SCOPE_GATEWAY_TO_NAMESPACE`, when an istiod in the inputs sets it.
+    pub scoped_to_namespace: bool,
 }
 
 pub struct Rule {
@@ -131,6 +146,27 @@ impl<'a> Emitter<'a> {
             Location::Yaml {
                 file,
                 document,
+                line: place.span.start.line,
+                column: place.span.start.column,
+                end_line: place.span.end.line,
+                end_column: place.span.end.column,
+                key_path: place.path.clone(),
+            },
+            message,
+        )
+    }
+
+    /// Records a finding at a place in some input file (gateway rules span several files).
+    pub fn emit_located(
+        &mut self,
+        at: &crate::gateway::Located,
+        message: impl Into<String>,
+    ) -> &mut Finding {
+        let place = &at.place;
+        self.emit_at(
+            Location::Yaml {
+                file: at.file.clone(),
+                document: at.document,
                 line: place.span.start.line,
                 column: place.span.start.column,
                 end_line: place.span.end.line,
@@ -275,6 +311,7 @@ pub static RULES: &[&Rule] = &[
     &vi6xx_multicluster::vi601_cross_cluster_untrusted::RULE,
     &vi6xx_multicluster::vi602_shared_intermediate_key::RULE,
     &vi6xx_multicluster::vi603_clusters_roots_differ::RULE,
+    &vi7xx_gateway::vi702_tls_mode_omitted::RULE,
 ];
 
 /// Codes that once existed and must never be reused, with the reason they went.
@@ -317,6 +354,43 @@ pub fn check_spec(spec: &IstiodSpec, rules: &[&'static Rule], out: &mut Vec<Find
             continue;
         }
         check(&target, &mut Emitter::for_spec(&rule.meta, spec, out));
+    }
+}
+
+/// Runs the gateway `rules` over `target`, dropping findings in objects that ignore them
+/// (`vault-istio.io/ignore` on the object, or in a gateway's pod annotations).
+pub fn check_gateways(target: &GatewayTarget<'_>, rules: &[&'static Rule], out: &mut Vec<Finding>) {
+    let inv = target.inventory;
+    let ignores = |file: &str, document: usize, code: &str| {
+        let hit = |f: &str, d: usize, codes: &[String]| {
+            f == file && d == document && codes.iter().any(|c| c.eq_ignore_ascii_case(code))
+        };
+        inv.gateways
+            .iter()
+            .any(|g| hit(&g.at.file, g.at.document, &g.ignored_codes))
+            || inv
+                .destination_rules
+                .iter()
+                .any(|d| hit(&d.at.file, d.at.document, &d.ignored_codes))
+            || inv
+                .kube_gateways
+                .iter()
+                .any(|k| hit(&k.at.file, k.at.document, &k.ignored_codes))
+            || inv
+                .workloads
+                .iter()
+                .any(|w| hit(&w.spec.file, w.spec.document, &w.spec.ignored_codes))
+    };
+    for rule in rules {
+        let Check::Gateways(check) = rule.check else {
+            continue;
+        };
+        let mut found = Vec::new();
+        check(target, &mut Emitter::new(&rule.meta, &mut found));
+        out.extend(found.into_iter().filter(|f| match &f.location {
+            Location::Yaml { file, document, .. } => !ignores(file, *document, f.code),
+            _ => true,
+        }));
     }
 }
 

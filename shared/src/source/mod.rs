@@ -5,7 +5,7 @@ pub mod recognize;
 pub mod scalar;
 pub mod yaml;
 
-pub use recognize::{Inventory, recognize};
+pub use recognize::{Inventory, recognize, recognize_with};
 pub use yaml::{Document, Node, Pos, Span, YamlError};
 
 /// One input as the caller read it. The engine never touches the file system: the CLI

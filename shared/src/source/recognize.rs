@@ -3,6 +3,7 @@
 //! Deployment and Pod manifests (also inside a `kind: List`).
 
 use super::yaml::{Document, Node, Span, key_path};
+use crate::gateway::Kind;
 use crate::model::{Annotation, EnvVar, IGNORE_ANNOTATION, IstiodSpec, Origin, Place, TokenMounts};
 
 /// Everything found in one file.
@@ -14,14 +15,19 @@ pub struct Inventory {
 }
 
 pub fn recognize(file: &str, docs: &[Document]) -> Inventory {
+    recognize_with(file, docs, Kind::Auto)
+}
+
+/// [`recognize`], with `kind` deciding what Helm values without `kind` are (`--kind`).
+pub fn recognize_with(file: &str, docs: &[Document], kind: Kind) -> Inventory {
     let mut inv = Inventory::default();
     for doc in docs {
-        visit(file, doc.index, &doc.root, &mut inv);
+        visit(file, doc.index, &doc.root, kind, &mut inv);
     }
     inv
 }
 
-fn visit(file: &str, document: usize, root: &Node, inv: &mut Inventory) {
+fn visit(file: &str, document: usize, root: &Node, kind: Kind, inv: &mut Inventory) {
     match root {
         Node::Mapping(..) => {}
         Node::Sequence(..) => return inv.other_kinds.push("a YAML list, not a mapping".into()),
@@ -32,10 +38,13 @@ fn visit(file: &str, document: usize, root: &Node, inv: &mut Inventory) {
                 .push("a lone YAML scalar, not a mapping".into());
         }
     }
+    if crate::gateway::read::is_gateway_values(root, kind) {
+        return inv.other_kinds.push("istio/gateway chart values".into());
+    }
     match root.get("kind").and_then(Node::as_str) {
         Some("List") | Some("DeploymentList") | Some("PodList") => {
             for item in root.get("items").and_then(Node::as_sequence).unwrap_or(&[]) {
-                visit(file, document, item, inv);
+                visit(file, document, item, kind, inv);
             }
         }
         Some("Deployment") => match workload(file, document, root, Origin::Deployment) {
@@ -51,6 +60,7 @@ fn visit(file: &str, document: usize, root: &Node, inv: &mut Inventory) {
         }
         Some("IstioOperator") => inv.other_kinds.push("IstioOperator without istiod".into()),
         Some(kind) => inv.other_kinds.push(kind.to_string()),
+        None if kind == Kind::Gateway => inv.other_kinds.push("gateway values".into()),
         None => match helm_values(file, document, root) {
             Some(spec) => inv.specs.push(spec),
             None => inv.other_kinds.push("YAML without istiod values".into()),
@@ -58,7 +68,7 @@ fn visit(file: &str, document: usize, root: &Node, inv: &mut Inventory) {
     }
 }
 
-fn place(span: Span, path: &[&str]) -> Place {
+pub(crate) fn place(span: Span, path: &[&str]) -> Place {
     Place {
         span,
         path: key_path(path),
@@ -73,7 +83,7 @@ fn key_span(root: &Node, path: &[&str]) -> Option<Span> {
 }
 
 /// The deepest existing ancestor of `path`, for pointing at where a missing map belongs.
-fn nearest_place(root: &Node, path: &[&str]) -> Place {
+pub(crate) fn nearest_place(root: &Node, path: &[&str]) -> Place {
     for n in (1..=path.len()).rev() {
         if let Some(span) = key_span(root, &path[..n]) {
             return place(span, &path[..n]);
@@ -88,7 +98,7 @@ fn nearest_place(root: &Node, path: &[&str]) -> Place {
     )
 }
 
-fn annotations_from(map: Option<&Node>, base: &[&str]) -> Vec<Annotation> {
+pub(crate) fn annotations_from(map: Option<&Node>, base: &[&str]) -> Vec<Annotation> {
     let Some(entries) = map.and_then(Node::as_mapping) else {
         return Vec::new();
     };
@@ -156,7 +166,10 @@ fn merge_by_key<T>(base: Vec<T>, winning: Vec<T>, key: impl Fn(&T) -> &str) -> V
     out
 }
 
-fn merge_annotations(base: Vec<Annotation>, winning: Vec<Annotation>) -> Vec<Annotation> {
+pub(crate) fn merge_annotations(
+    base: Vec<Annotation>,
+    winning: Vec<Annotation>,
+) -> Vec<Annotation> {
     merge_by_key(base, winning, |a| &a.key)
 }
 
@@ -164,7 +177,7 @@ fn merge_env(base: Vec<EnvVar>, winning: Vec<EnvVar>) -> Vec<EnvVar> {
     merge_by_key(base, winning, |e| &e.name)
 }
 
-fn ignored_codes(annotations: &[&Annotation]) -> Vec<String> {
+pub(crate) fn ignored_codes(annotations: &[&Annotation]) -> Vec<String> {
     annotations
         .iter()
         .filter(|a| a.key == IGNORE_ANNOTATION)
