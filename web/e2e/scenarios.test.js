@@ -114,7 +114,9 @@ test("the article's certificates: the expired intermediate, with its date", asyn
 test('the page and the CLI give the same JSON for the same input', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'vault-istio-page-'));
   assert.ok(existsSync(CLI), `${CLI} is missing: run cargo build -p kubectl-vault-istio`);
-  const examples = [ARTICLE, BROKEN, read('manifests/examples/istiod-values-1.24.yaml'), read('manifests/examples/istiod-deployment.yaml')];
+  const examples = [ARTICLE, BROKEN, read('manifests/examples/istiod-values-1.24.yaml'), read('manifests/examples/istiod-deployment.yaml'),
+    // Gateway values with their Gateway in one paste: the same VI7xx findings.
+    read('manifests/examples/gateway/ingress-gateway.yaml'), read('manifests/examples/broken/gateway-broken.yaml')];
   for (const values of examples) {
     await paste('values', values);
     writeFileSync(join(dir, 'values.yaml'), values);

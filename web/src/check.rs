@@ -204,7 +204,7 @@ pub fn check(props: &CheckProps) -> Html {
     let lint_view = match &results.lint {
         None => html! {
             <Findings title="Configuration" findings={Vec::new()} on_rule={props.on_rule.clone()}
-                empty="Paste istiod Helm values, an IstioOperator or `kubectl get deploy istiod -o yaml` output." />
+                empty="Paste istiod Helm values, an IstioOperator or `kubectl get deploy istiod -o yaml` output; or gateway values with Gateway and DestinationRule objects." />
         },
         Some(l) => {
             let errors: Vec<String> = l
@@ -214,8 +214,8 @@ pub fn check(props: &CheckProps) -> Html {
                 .collect();
             let empty = if !errors.is_empty() {
                 format!("Not YAML: {}", errors.join("; "))
-            } else if l.report.configuration_count() == 0 {
-                "No istiod configuration found: nothing to check (Helm values need pilot.podAnnotations or podAnnotations with vault.hashicorp.com/*).".to_string()
+            } else if l.report.configuration_count() == 0 && l.report.gateway_count() == 0 {
+                "No istiod or gateway configuration found: nothing to check (Helm values need pilot.podAnnotations or podAnnotations with vault.hashicorp.com/*; gateways are istio/gateway values, Gateway or DestinationRule objects).".to_string()
             } else {
                 "No issues.".to_string()
             };

@@ -27,6 +27,14 @@ pub const VALUES: &[ValuesExample] = &[
         name: "KV v2 path read with KV v1 fields (broken)",
         text: KV2_SHAPE,
     },
+    ValuesExample {
+        name: "Ingress gateway with a Vault PKI certificate (works)",
+        text: include_str!("../../manifests/examples/gateway/ingress-gateway.yaml"),
+    },
+    ValuesExample {
+        name: "Ingress gateway mistakes (broken)",
+        text: include_str!("../../manifests/examples/broken/gateway-broken.yaml"),
+    },
 ];
 
 const KV2_SHAPE: &str = r#"# KV v2 keeps fields under .Data.data: `.Data.ca_key` renders `<no value>`.

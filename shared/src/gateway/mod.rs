@@ -40,8 +40,6 @@ pub struct GatewayWorkload {
     /// When the labels depend on something the input does not say (the Helm release
     /// name), what was assumed.
     pub labels_assumed: Option<String>,
-    /// How the workload was recognised when the file was ambiguous, to say in findings.
-    pub assumed_kind: Option<String>,
 }
 
 impl GatewayWorkload {
@@ -52,12 +50,15 @@ impl GatewayWorkload {
             .all(|(k, v)| self.labels.iter().any(|(lk, lv)| lk == k && lv == v))
     }
 
-    /// `name` (and `namespace/` when known), as findings show it.
+    /// `ns/name (what, in which file)`, as findings show it: two inputs can describe
+    /// gateways of the same name.
     pub fn who(&self) -> String {
-        match &self.spec.namespace {
+        let name = match &self.spec.namespace {
             Some(ns) => format!("{ns}/{}", self.spec.name),
             None => self.spec.name.clone(),
-        }
+        };
+        let file = self.spec.file.rsplit('/').next().unwrap_or(&self.spec.file);
+        format!("{name} ({} in {file})", self.spec.origin.describe())
     }
 }
 
@@ -244,6 +245,9 @@ pub struct Inventory {
     pub destination_rules: Vec<DestinationRule>,
     pub kube_gateways: Vec<KubeGateway>,
     pub malformed: Vec<Malformed>,
+    /// Values documents that fit istiod's and the gateway chart alike and were read as
+    /// istiod's (VI725 says so).
+    pub assumed: Vec<Located>,
 }
 
 impl Inventory {
@@ -253,6 +257,7 @@ impl Inventory {
             && self.destination_rules.is_empty()
             && self.kube_gateways.is_empty()
             && self.malformed.is_empty()
+            && self.assumed.is_empty()
     }
 
     pub fn extend(&mut self, other: Inventory) {
@@ -261,6 +266,7 @@ impl Inventory {
         self.destination_rules.extend(other.destination_rules);
         self.kube_gateways.extend(other.kube_gateways);
         self.malformed.extend(other.malformed);
+        self.assumed.extend(other.assumed);
     }
 
     /// One line per object found, for reports.

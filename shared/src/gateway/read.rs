@@ -49,6 +49,30 @@ pub fn is_gateway_values(root: &Node, kind: Kind) -> bool {
     }
 }
 
+/// Values that only say "Vault injector annotations in top-level `podAnnotations`": no
+/// key of either chart, no `ROOT_CA_DIR`, no istiod CA file among the rendered names.
+/// They are read as istiod's 1.24+ values, which could be a wrong guess.
+fn is_ambiguous_values(root: &Node) -> bool {
+    let Some(ann) = root.get("podAnnotations").and_then(Node::as_mapping) else {
+        return false;
+    };
+    let vault_keys: Vec<&str> = ann
+        .iter()
+        .filter_map(|(k, _)| k.as_str())
+        .filter(|k| k.starts_with(crate::injector::catalog::PREFIX))
+        .collect();
+    let ca_file = vault_keys.iter().any(|k| {
+        crate::rules::vi2xx_istiod::CA_FILES
+            .iter()
+            .any(|f| k.ends_with(&format!("-{f}")))
+    });
+    !vault_keys.is_empty()
+        && !ca_file
+        && root.path(&["env", "ROOT_CA_DIR"]).is_none()
+        && !GATEWAY_VALUES_MARKERS.iter().any(|k| root.get(k).is_some())
+        && !ISTIOD_VALUES_MARKERS.iter().any(|k| root.get(k).is_some())
+}
+
 /// True when a values document is the legacy `gateways` chart's (`gateways.istio-…`).
 fn is_gateways_chart_values(root: &Node) -> bool {
     root.get("apiVersion").is_none()
@@ -107,16 +131,20 @@ fn visit(file: &str, document: usize, root: &Node, kind: Kind, inv: &mut Invento
         Some("Deployment") | Some("DaemonSet")
             if api.is_empty() && is_gateway_values(root, kind) =>
         {
-            inv.workloads
-                .push(gateway_values(file, document, root, kind));
+            inv.workloads.push(gateway_values(file, document, root));
         }
         Some("Deployment") | Some("DaemonSet") if api.is_empty() => {}
         Some("Deployment") => workload(file, document, root, Origin::Deployment, inv),
         Some("Pod") => workload(file, document, root, Origin::Pod, inv),
         Some("IstioOperator") => istio_operator(file, document, root, inv),
-        None if is_gateway_values(root, kind) => inv
-            .workloads
-            .push(gateway_values(file, document, root, kind)),
+        None if is_gateway_values(root, kind) => {
+            inv.workloads.push(gateway_values(file, document, root))
+        }
+        None if kind == Kind::Auto && is_ambiguous_values(root) => inv.assumed.push(Located {
+            file: file.to_string(),
+            document,
+            place: nearest_place(root, &["podAnnotations"]),
+        }),
         None if kind != Kind::Istiod && is_gateways_chart_values(root) => {
             gateways_chart_values(file, document, root, inv)
         }
@@ -177,7 +205,7 @@ pub const PROXY: &str = "istio-proxy";
 
 /// `istio/gateway` chart values: pod labels `app: <name>` and `istio: <name without
 /// istio->` (or `labels.istio`), plus `labels`; the name is `name` or the release name.
-fn gateway_values(file: &str, document: usize, root: &Node, kind: Kind) -> GatewayWorkload {
+fn gateway_values(file: &str, document: usize, root: &Node) -> GatewayWorkload {
     let name = root
         .get("name")
         .and_then(Node::as_str)
@@ -231,20 +259,11 @@ fn gateway_values(file: &str, document: usize, root: &Node, kind: Kind) -> Gatew
                 }
             })
     });
-    let assumed_kind = (kind == Kind::Auto).then(|| {
-        let marker = GATEWAY_VALUES_MARKERS
-            .iter()
-            .find(|k| root.get(k).is_some())
-            .copied()
-            .unwrap_or("service");
-        format!("read as `istio/gateway` chart values (it has `{marker}`); pass `--kind istiod` if it is istiod's")
-    });
     GatewayWorkload {
         spec,
         direction,
         labels,
         labels_assumed: assumed,
-        assumed_kind,
     }
 }
 
@@ -286,7 +305,6 @@ fn gateways_chart_values(file: &str, document: usize, root: &Node, inv: &mut Inv
             spec,
             labels,
             labels_assumed: None,
-            assumed_kind: None,
         });
     }
 }
@@ -376,7 +394,6 @@ fn istio_operator(file: &str, document: usize, root: &Node, inv: &mut Inventory)
                 direction: Some(direction),
                 labels,
                 labels_assumed: None,
-                assumed_kind: None,
             });
         }
     }
@@ -457,7 +474,6 @@ fn workload(file: &str, document: usize, root: &Node, origin: Origin, inv: &mut 
         direction,
         labels,
         labels_assumed: None,
-        assumed_kind: None,
     });
 }
 
@@ -520,7 +536,7 @@ fn istio_gateway(file: &str, document: usize, root: &Node, inv: &mut Inventory) 
                 n,
                 &["spec", "selector"],
                 format!(
-                    "`spec.selector` is {}; it must be a mapping of labels",
+                    "`spec.selector` is {}; it must be a mapping of labels, so Istio rejects the Gateway",
                     describe(n)
                 ),
             );
@@ -542,9 +558,7 @@ fn istio_gateway(file: &str, document: usize, root: &Node, inv: &mut Inventory) 
                 document,
                 n,
                 &["spec"],
-                format!(
-                    "Gateway `{name}` has no `spec.servers`; istiod rejects a Gateway without servers"
-                ),
+                "no `spec.servers`; istiod rejects a Gateway without servers".to_string(),
             );
         }
         Some(n) if n.as_sequence().is_none() => {
@@ -560,6 +574,17 @@ fn istio_gateway(file: &str, document: usize, root: &Node, inv: &mut Inventory) 
                 ),
             );
         }
+        Some(n) if n.as_sequence().is_some_and(<[Node]>::is_empty) => {
+            malformed(
+                inv,
+                file,
+                document,
+                n,
+                &["spec", "servers"],
+                "`spec.servers` is an empty list; istiod rejects a Gateway without servers"
+                    .to_string(),
+            );
+        }
         Some(n) => {
             for (i, s) in n.as_sequence().unwrap_or(&[]).iter().enumerate() {
                 let idx = format!("[{i}]");
@@ -572,7 +597,7 @@ fn istio_gateway(file: &str, document: usize, root: &Node, inv: &mut Inventory) 
                         s,
                         &base,
                         format!(
-                            "`spec.servers{idx}` is {}; a server is a mapping with `port` and `hosts`",
+                            "`spec.servers{idx}` is {}; a server is a mapping with `port` and `hosts`, so Istio rejects the Gateway",
                             describe(s)
                         ),
                     );
@@ -622,7 +647,7 @@ fn server(
                         .copied()
                         .chain(["hosts", idx.as_str()])
                         .collect();
-                    match item.as_str() {
+                    match item.as_str().filter(|_| !item.is_null()) {
                         Some(text) => hosts.push((text.to_string(), place(item.span(), &path))),
                         None => malformed(
                             inv,
@@ -631,7 +656,7 @@ fn server(
                             item,
                             &path,
                             format!(
-                                "a host is {}; hosts are strings such as `example.com` or `ns/example.com`",
+                                "a host is {}; hosts are strings such as `example.com` or `ns/example.com`, so Istio rejects the Gateway",
                                 describe(item)
                             ),
                         ),
@@ -645,7 +670,7 @@ fn server(
                 h,
                 &sub(base, "hosts"),
                 format!(
-                    "`hosts` is {}; it must be a list of host names",
+                    "`hosts` is {}; it must be a list of host names, so Istio rejects the Gateway",
                     describe(h)
                 ),
             ),
@@ -653,7 +678,7 @@ fn server(
     }
     let tls = s.entry("tls").and_then(|(k, t)| {
         let path = sub(base, "tls");
-        tls_block(file, document, (k, t), &path, inv)
+        tls_block(file, document, (k, t), &path, false, inv)
     });
     Server {
         index,
@@ -671,13 +696,27 @@ fn server(
     }
 }
 
-/// A `tls:` mapping; `None` (after a [`Malformed`]) when it is not one, or when its mode
-/// is not a TLS mode.
+/// The modes `ServerTLSSettings` (a Gateway server) accepts.
+const SERVER_MODES: &[Mode] = &[
+    Mode::Passthrough,
+    Mode::Simple,
+    Mode::Mutual,
+    Mode::AutoPassthrough,
+    Mode::IstioMutual,
+    Mode::OptionalMutual,
+];
+/// The modes `ClientTLSSettings` (a DestinationRule) accepts.
+const CLIENT_MODES: &[Mode] = &[Mode::Disable, Mode::Simple, Mode::Mutual, Mode::IstioMutual];
+
+/// A `tls:` mapping (`client`: a DestinationRule's, else a Gateway server's); `None`
+/// (after a [`Malformed`]) when it is not one, or when its mode is not one of that
+/// kind's TLS modes. A null value counts as absent, as the API server prunes it.
 fn tls_block(
     file: &str,
     document: usize,
     (key, t): (&Node, &Node),
     path: &[&str],
+    client: bool,
     inv: &mut Inventory,
 ) -> Option<Tls> {
     if t.is_null() {
@@ -691,7 +730,7 @@ fn tls_block(
             t,
             path,
             format!(
-                "`tls` is {}; it must be a mapping with `mode` and the certificate settings",
+                "`tls` is {}; it must be a mapping with `mode` and the certificate settings, so Istio rejects the object",
                 describe(t)
             ),
         );
@@ -710,24 +749,41 @@ fn tls_block(
             .collect();
         let field = Field {
             key: key.to_string(),
-            text: v.as_str().map(str::to_string),
+            text: (!v.is_null())
+                .then(|| v.as_str())
+                .flatten()
+                .map(str::to_string),
             items,
             place: place(v.span(), &field_path),
         };
         if key == "mode" {
-            mode_field = Some(field);
+            mode_field = (!v.is_null()).then_some(field);
         } else {
             fields.push(field);
         }
     }
+    let (modes, kind) = if client {
+        (CLIENT_MODES, "a DestinationRule")
+    } else {
+        (SERVER_MODES, "a Gateway server")
+    };
     if let Some(m) = &mode_field
-        && m.text.as_deref().and_then(Mode::parse).is_none()
+        && !m
+            .text
+            .as_deref()
+            .and_then(Mode::parse)
+            .is_some_and(|mode| modes.contains(&mode))
     {
-        let shown = m.text.clone().unwrap_or_else(|| "not a string".into());
+        let shown = match &m.text {
+            Some(t) => format!("`mode: {t}`"),
+            None => "`mode` (not a string)".to_string(),
+        };
+        let names: Vec<&str> = modes.iter().map(|m| m.as_str()).collect();
         inv.malformed.push(Malformed {
             at: located(file, document, m.place.clone()),
             message: format!(
-                "`mode: {shown}` is not a TLS mode (PASSTHROUGH, SIMPLE, MUTUAL, AUTO_PASSTHROUGH, ISTIO_MUTUAL, OPTIONAL_MUTUAL; DISABLE in a DestinationRule); istiod rejects the object"
+                "{shown} is not a TLS mode of {kind} ({}); istiod rejects the object",
+                names.join(", ")
             ),
         });
         return None;
@@ -758,10 +814,28 @@ fn destination_rule(file: &str, document: usize, root: &Node, inv: &mut Inventor
             document,
             s,
             &["spec", "subsets"],
-            format!("`spec.subsets` is {}; it must be a list", describe(s)),
+            format!(
+                "`spec.subsets` is {}; it must be a list, so Istio rejects the DestinationRule",
+                describe(s)
+            ),
         ),
         Some(s) => {
             for (i, subset) in s.as_sequence().unwrap_or(&[]).iter().enumerate() {
+                if subset.as_mapping().is_none() {
+                    let idx = format!("[{i}]");
+                    malformed(
+                        inv,
+                        file,
+                        document,
+                        subset,
+                        &["spec", "subsets", idx.as_str()],
+                        format!(
+                            "`spec.subsets{idx}` is {}; a subset is a mapping with `name`, so Istio rejects the DestinationRule",
+                            describe(subset)
+                        ),
+                    );
+                    continue;
+                }
                 if let Some(p) = subset.get("trafficPolicy") {
                     let label = subset
                         .get("name")
@@ -796,7 +870,7 @@ fn destination_rule(file: &str, document: usize, root: &Node, inv: &mut Inventor
                 policy,
                 &path_ref,
                 format!(
-                    "`{}` is {}; a traffic policy is a mapping",
+                    "`{}` is {}; a traffic policy is a mapping, so Istio rejects the DestinationRule",
                     key_path(&path_ref),
                     describe(policy)
                 ),
@@ -805,7 +879,7 @@ fn destination_rule(file: &str, document: usize, root: &Node, inv: &mut Inventor
         }
         if let Some(entry) = policy.entry("tls") {
             let tpath: Vec<&str> = path_ref.iter().copied().chain(["tls"]).collect();
-            if let Some(block) = tls_block(file, document, entry, &tpath, inv) {
+            if let Some(block) = tls_block(file, document, entry, &tpath, true, inv) {
                 tls.push(DrTls {
                     scope: scope.clone(),
                     tls: block,
@@ -826,7 +900,7 @@ fn destination_rule(file: &str, document: usize, root: &Node, inv: &mut Inventor
                     ports,
                     &ppath,
                     format!(
-                        "`portLevelSettings` is {}; it must be a list",
+                        "`portLevelSettings` is {}; it must be a list, so Istio rejects the DestinationRule",
                         describe(ports)
                     ),
                 );
@@ -834,13 +908,32 @@ fn destination_rule(file: &str, document: usize, root: &Node, inv: &mut Inventor
             };
             for (j, item) in items.iter().enumerate() {
                 let idx = format!("[{j}]");
+                if item.as_mapping().is_none() {
+                    let ipath: Vec<&str> = path_ref
+                        .iter()
+                        .copied()
+                        .chain(["portLevelSettings", idx.as_str()])
+                        .collect();
+                    malformed(
+                        inv,
+                        file,
+                        document,
+                        item,
+                        &ipath,
+                        format!(
+                            "`portLevelSettings{idx}` is {}; it must be a mapping with `port`, so Istio rejects the DestinationRule",
+                            describe(item)
+                        ),
+                    );
+                    continue;
+                }
                 if let Some(entry) = item.entry("tls") {
                     let tpath: Vec<&str> = path_ref
                         .iter()
                         .copied()
                         .chain(["portLevelSettings", idx.as_str(), "tls"])
                         .collect();
-                    if let Some(block) = tls_block(file, document, entry, &tpath, inv) {
+                    if let Some(block) = tls_block(file, document, entry, &tpath, true, inv) {
                         tls.push(DrTls {
                             scope: format!("{scope} port-level settings {idx}"),
                             tls: block,
@@ -848,6 +941,43 @@ fn destination_rule(file: &str, document: usize, root: &Node, inv: &mut Inventor
                     }
                 }
             }
+        }
+    }
+    // `exportTo` and `workloadSelector` of the wrong type: the DR would otherwise read as
+    // exported everywhere or unscoped (VI732) although it is rejected.
+    let shapes: [(&[&str], bool, &str); 3] = [
+        (&["spec", "exportTo"], true, "a list of namespaces"),
+        (
+            &["spec", "workloadSelector"],
+            false,
+            "a mapping with `matchLabels`",
+        ),
+        (
+            &["spec", "workloadSelector", "matchLabels"],
+            false,
+            "a mapping of labels",
+        ),
+    ];
+    for (keys, list, want) in shapes {
+        let Some(n) = root.path(keys) else { continue };
+        let ok = if list {
+            n.as_sequence().is_some()
+        } else {
+            n.as_mapping().is_some()
+        };
+        if !ok && !n.is_null() {
+            malformed(
+                inv,
+                file,
+                document,
+                n,
+                keys,
+                format!(
+                    "`{}` is {}; it must be {want}, so Istio rejects the DestinationRule",
+                    key_path(keys),
+                    describe(n)
+                ),
+            );
         }
     }
     let export_to = root

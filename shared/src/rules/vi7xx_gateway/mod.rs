@@ -2,7 +2,36 @@
 //! `DestinationRule` client settings that name files, and the gateway pods that must have
 //! them (reference: docs/rules.md; the facts behind each rule are in its docs).
 
+mod pki;
+pub mod vi701_tls_file_not_rendered;
 pub mod vi702_tls_mode_omitted;
+pub mod vi703_tls_required_file_missing;
+pub mod vi704_credential_name_with_files;
+pub mod vi705_files_on_istio_mutual_or_passthrough;
+pub mod vi706_files_on_http_port;
+pub mod vi707_tls_file_path_invalid;
+pub mod vi708_spki_pinning_ignored_with_files;
+pub mod vi709_san_without_client_validation;
+pub mod vi710_crl_invalid;
+pub mod vi711_selector_matches_no_gateway;
+pub mod vi713_selector_matches_pod_without_files;
+pub mod vi714_perms_unreadable_by_proxy;
+pub mod vi715_run_as_same_user_on_legacy_gateway;
+pub mod vi716_inject_containers_excludes_proxy;
+pub mod vi717_prepopulate_only_with_expiring_cert;
+pub mod vi718_split_pki_issuance;
+pub mod vi719_chain_not_leaf_first;
+pub mod vi720_leaf_without_chain;
+pub mod vi721_cert_san_misses_gateway_hosts;
+pub mod vi722_gateway_api_with_vault_files;
+pub mod vi723_infrastructure_annotations_over_limit;
+pub mod vi724_gateway_config_malformed;
+pub mod vi725_values_kind_assumed;
+pub mod vi730_dr_mutual_missing_client_files;
+pub mod vi731_dr_credential_name_with_files;
+pub mod vi732_dr_files_unscoped;
+pub mod vi733_dr_ca_omitted_private_pki;
+pub mod vi734_dr_istio_mutual_with_files;
 
 use crate::gateway::{IstioGateway, Located, Server, Tls};
 use crate::model::Place;
@@ -24,6 +53,54 @@ pub(crate) fn gateway_name(gw: &IstioGateway) -> String {
     }
 }
 
+/// `DestinationRule ns/name` (or `DestinationRule name`), as findings name it.
+pub(crate) fn dr_name(dr: &crate::gateway::DestinationRule) -> String {
+    match &dr.namespace {
+        Some(ns) => format!("DestinationRule {ns}/{}", dr.name),
+        None => format!("DestinationRule {}", dr.name),
+    }
+}
+
+/// Every TLS block of every DestinationRule with its mode (DISABLE when `mode` is
+/// absent; `read` drops blocks whose mode is not a client TLS mode).
+pub(crate) fn dr_tls(
+    rules: &[crate::gateway::DestinationRule],
+) -> impl Iterator<
+    Item = (
+        &crate::gateway::DestinationRule,
+        &crate::gateway::DrTls,
+        crate::gateway::Mode,
+    ),
+> {
+    use crate::gateway::Mode;
+    rules.iter().flat_map(|dr| {
+        dr.tls
+            .iter()
+            .map(move |d| (dr, d, d.tls.mode(Mode::Disable).unwrap_or(Mode::Disable)))
+    })
+}
+
+/// The client file fields a DestinationRule's TLS block makes the proxy load
+/// (`constructUpstreamTLS`): SIMPLE or MUTUAL without `credentialName`; the certificate and
+/// key only under MUTUAL, the CA and CRL unless `insecureSkipVerify` is true.
+pub(crate) fn dr_used_files(tls: &Tls) -> Vec<&crate::gateway::Field> {
+    use crate::gateway::{CLIENT_FILE_FIELDS, Mode};
+    let mode = tls.mode(Mode::Disable);
+    if !matches!(mode, Some(Mode::Simple | Mode::Mutual)) || tls.text("credentialName").is_some() {
+        return Vec::new();
+    }
+    let skip_verify = tls
+        .text("insecureSkipVerify")
+        .is_some_and(|t| t.eq_ignore_ascii_case("true"));
+    tls.files(CLIENT_FILE_FIELDS)
+        .into_iter()
+        .filter(|f| match f.key.as_str() {
+            "clientCertificate" | "privateKey" => mode == Some(Mode::Mutual),
+            _ => !skip_verify,
+        })
+        .collect()
+}
+
 /// Every server of every Gateway with a `tls` block: (gateway, server, tls).
 pub(crate) fn server_tls(
     gateways: &[IstioGateway],
@@ -42,5 +119,70 @@ pub(crate) fn port_label(s: &Server) -> String {
         (Some(n), None) => format!("port {n}"),
         (None, Some(p)) => format!("the {p} server"),
         (None, None) => format!("servers[{}]", s.index),
+    }
+}
+
+/// The files the injector renders on a gateway workload's pods (absolute, cleaned); empty
+/// when injection is off.
+pub(crate) fn rendered_files(w: &crate::gateway::GatewayWorkload) -> Vec<String> {
+    if !crate::rules::Target::new(&w.spec).injection_on() {
+        return Vec::new();
+    }
+    crate::injector::InjectorConfig::from_spec(&w.spec)
+        .secrets
+        .iter()
+        .map(|s| crate::injector::config::clean(&s.destination))
+        .collect()
+}
+
+/// Where pilot-agent looks for a configured path: relative paths resolve against its
+/// working directory `/`.
+pub(crate) fn resolved(path: &str) -> String {
+    if path.starts_with('/') {
+        crate::injector::config::clean(path)
+    } else {
+        crate::injector::config::join_clean("/", path)
+    }
+}
+
+/// The file fields of a server that pilot-agent really reads: TLS terminated with files
+/// (SIMPLE, MUTUAL, OPTIONAL_MUTUAL) and no credentialName taking precedence.
+pub(crate) fn used_files(tls: &Tls) -> Vec<&crate::gateway::Field> {
+    use crate::gateway::{Mode, SERVER_FILE_FIELDS};
+    let terminates = matches!(
+        tls.mode(Mode::Passthrough),
+        Some(Mode::Simple | Mode::Mutual | Mode::OptionalMutual)
+    );
+    if !terminates || tls.credential().is_some() {
+        return Vec::new();
+    }
+    tls.files(SERVER_FILE_FIELDS)
+}
+
+/// The credential that takes precedence over certificate files on `version`:
+/// `credentialName`, or `credentialNames` from Istio 1.27 (the 1.26 CRD has the field but
+/// istiod ignores it; older CRDs do not know it).
+pub(crate) fn credential_in_effect(
+    tls: &Tls,
+    version: crate::gateway::IstioVersion,
+) -> Option<&crate::gateway::Field> {
+    tls.credential()
+        .filter(|f| f.key == "credentialName" || version.at_least(1, 27))
+}
+
+/// `tlsCertificates` when set to something other than a scalar (a list of pairs; `read`
+/// keeps no scalar text for it, so an empty list counts too).
+pub(crate) fn tls_certificates(tls: &Tls) -> Option<&crate::gateway::Field> {
+    tls.field("tlsCertificates").filter(|f| f.text.is_none())
+}
+
+/// What a version-dependent finding says about the version it judged by:
+/// `judged as Istio 1.26`, or `judged as Istio 1.30; pass --istio-version` when the
+/// version was not given.
+pub(crate) fn version_note(t: &crate::rules::GatewayTarget<'_>) -> String {
+    if t.version_given {
+        format!("judged as Istio {}", t.istio_version)
+    } else {
+        format!("judged as Istio {}; pass --istio-version", t.istio_version)
     }
 }

@@ -1,0 +1,77 @@
+use crate::model::Origin;
+use crate::rules::{Emitter, GatewayTarget, declare_rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Flags `vault.hashicorp.com/agent-run-as-same-user: "true"` on a gateway installed by
+    /// the legacy `gateways` chart or an IstioOperator.
+    ///
+    /// ## Why it breaks
+    /// With run-as-same-user the injector copies the `runAsUser` of the pod's first
+    /// container. Those installs render the proxy container themselves and set uid 1337
+    /// only at pod level, so the container has none, and the webhook rejects the pod
+    /// ("RunAsUser is nil for Container 0's SecurityContext"): the gateway Deployment
+    /// cannot create pods. (The `istio/gateway` chart's injection template sets the
+    /// container's uid, so it is not affected.)
+    ///
+    /// ## How to fix
+    /// Use `vault.hashicorp.com/agent-run-as-user: "1337"` instead.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// gateways:
+    ///   istio-ingressgateway:
+    ///     podAnnotations:
+    ///       vault.hashicorp.com/agent-inject: "true"
+    ///       vault.hashicorp.com/agent-run-as-same-user: "true"
+    /// ```
+    ///
+    /// Use instead:
+    /// ```yaml
+    /// gateways:
+    ///   istio-ingressgateway:
+    ///     podAnnotations:
+    ///       vault.hashicorp.com/agent-inject: "true"
+    ///       vault.hashicorp.com/agent-run-as-user: "1337"
+    /// ```
+    code: "VI715",
+    name: "run-as-same-user-on-legacy-gateway",
+    severity: Error,
+    title: "run-as-same-user on a gateway whose proxy container has no runAsUser",
+    since: "0.1.0",
+    Gateways: check,
+}
+
+fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
+    for w in &t.inventory.workloads {
+        if !matches!(
+            w.spec.origin,
+            Origin::GatewaysChartValues | Origin::IstioOperator
+        ) {
+            continue;
+        }
+        let Some(a) = w.spec.vault("agent-run-as-same-user") else {
+            continue;
+        };
+        let on = a
+            .text()
+            .and_then(|v| crate::injector::values::parse_bool(v).ok())
+            .unwrap_or(false);
+        if !on {
+            continue;
+        }
+        let at = crate::gateway::Located {
+            file: w.spec.file.clone(),
+            document: w.spec.document,
+            place: a.place(),
+        };
+        out.emit_located(
+            &at,
+            format!(
+                "gateway {}: its proxy container has no runAsUser (uid 1337 is set on the pod), so the injector rejects the pod: \"RunAsUser is nil for Container 0's SecurityContext\"",
+                w.who()
+            ),
+        )
+        .help("use `vault.hashicorp.com/agent-run-as-user: \"1337\"` instead");
+    }
+}
