@@ -121,12 +121,29 @@ pub fn run(args: &[String], root: &Path) -> Result<()> {
     for p in &o.platforms {
         preflight(p, root)?;
     }
-    let dirty = Command::new("git")
+    // The binary stamps its git revision and the archives take the commit's time: without
+    // a readable git checkout neither would be what a release says.
+    let status = Command::new("git")
         .current_dir(root)
         .args(["status", "--porcelain", "--untracked-files=no"])
         .output()
-        .is_ok_and(|o| !o.stdout.is_empty());
-    if dirty {
+        .context("running git")?;
+    if !status.status.success() {
+        bail!(
+            "git cannot read {}: {}; a release is built from a git checkout (as root on another user's checkout: git config --global --add safe.directory {})",
+            root.display(),
+            String::from_utf8_lossy(&status.stderr).trim(),
+            root.display()
+        );
+    }
+    for var in ["RUSTFLAGS", "CARGO_ENCODED_RUSTFLAGS"] {
+        if std::env::var_os(var).is_some_and(|v| !v.is_empty()) {
+            bail!(
+                "{var} is set: cargo would then ignore the per-target flags that keep this machine's paths out of the binaries; unset it for a release build"
+            );
+        }
+    }
+    if !status.stdout.is_empty() {
         eprintln!(
             "dist: warning: the work tree has uncommitted changes; the binaries say `git <HEAD>` but are not that commit"
         );
@@ -388,7 +405,7 @@ fn docs(binaries: &[PathBuf]) -> Result<Vec<Entry>> {
 }
 
 /// The archives' timestamp: `SOURCE_DATE_EPOCH` (reproducible-builds.org), else the commit
-/// time of HEAD, else 0.
+/// time of HEAD.
 fn source_date(root: &Path) -> Result<u64> {
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
         return s
@@ -396,14 +413,22 @@ fn source_date(root: &Path) -> Result<u64> {
             .parse()
             .with_context(|| format!("SOURCE_DATE_EPOCH={s} is not a number of seconds"));
     }
-    let commit = Command::new("git")
+    let out = Command::new("git")
         .current_dir(root)
         .args(["log", "-1", "--format=%ct"])
         .output()
+        .context("running git")?;
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
         .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .and_then(|s| s.trim().parse().ok());
-    Ok(commit.unwrap_or(0))
+        .filter(|_| out.status.success())
+        .with_context(|| {
+            format!(
+                "git log gave no commit time ({}); set SOURCE_DATE_EPOCH",
+                String::from_utf8_lossy(&out.stderr).trim()
+            )
+        })
 }
 
 /// A gzipped tar of `files`, byte-identical for the same inputs: entries sorted by path,
@@ -567,6 +592,8 @@ mod tests {
         );
     }
 
+    // The test binary itself is the dynamically linked x86_64 glibc case.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux", target_env = "gnu"))]
     #[test]
     fn only_static_binaries_for_the_platform_cpu_ship() {
         let host = std::fs::read(std::env::current_exe().unwrap()).unwrap();
