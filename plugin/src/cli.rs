@@ -100,6 +100,9 @@ pub enum CompletionShell {
     after_help = "Reads the manifests Helm rendered on stdin and writes them unchanged to stdout; with a finding at or above --fail-on in an istiod configuration among them it writes the findings to stderr and exits 1, which fails the Helm command. Output without istiod passes through (exit 0).\n\nExamples:\n  helm install istiod istio/istiod -f values.yaml --post-renderer kubectl-vault_istio --post-renderer-args post-render   # Helm 3\n  helm install istiod istio/istiod -f values.yaml --post-renderer vault-istio-post-render                               # Helm 4 plugin\n  helm template istiod istio/istiod -f values.yaml | kubectl vault-istio post-render > /dev/null"
 )]
 pub struct PostRenderArgs {
+    /// The Istio version gateway rules judge by (e.g. 1.26) [default: the newest known].
+    #[arg(long, value_name = "VERSION", value_parser = parse_istio_version)]
+    pub istio_version: Option<vault_istio::gateway::IstioVersion>,
     /// `-o` is the format of the findings on stderr (text shows those at or above
     /// `--fail-on`; json and sarif all of them); `--exit-zero` reports without failing.
     #[command(flatten)]
@@ -230,8 +233,9 @@ pub struct LintArgs {
     /// A file, directory or `-` to lint; repeatable, as with kubectl and Helm.
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<String>,
-    /// What Helm values files (YAML without `kind`) are: decided from their keys (the
-    /// `istio/gateway` chart has `service`, `labels`…), or istiod's or a gateway's.
+    /// What Helm values that fit istiod's chart and the `istio/gateway` chart alike are
+    /// (only Vault annotations in `podAnnotations`); values whose keys tell (`pilot`,
+    /// `ROOT_CA_DIR`; `service`, `labels`, `name`…) are read as their keys say.
     #[arg(long, value_enum, default_value = "auto", value_name = "KIND")]
     pub kind: ValuesKind,
     /// The Istio version gateway rules judge by (e.g. 1.26): some settings are rejected

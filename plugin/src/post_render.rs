@@ -1,6 +1,7 @@
 //! `post-render`: a Helm post-renderer gate. Helm pipes the rendered manifests in; they go
 //! out on stdout byte for byte, and the install fails (exit 1, findings on stderr) when an
-//! istiod in them has a finding at or above `--fail-on`. Output without istiod passes.
+//! istiod, or a gateway with its Gateway objects, in them has a finding at or above
+//! `--fail-on`. Output with neither passes.
 //! Findings name the chart template (Helm's `postrender-filename` annotation or its
 //! `# Source:` comment), with lines counted in that template's output.
 
@@ -29,6 +30,7 @@ pub fn run(args: PostRenderArgs) -> anyhow::Result<u8> {
         &sources,
         &vault_istio::Options {
             ignore: r.ignore.clone(),
+            istio_version: args.istio_version,
             ..Default::default()
         },
     );
@@ -70,7 +72,7 @@ pub fn run(args: PostRenderArgs) -> anyhow::Result<u8> {
         output::stdout(&input.text)?;
     } else {
         output::error(&format!(
-            "vault-istio post-render: the rendered istiod configuration has findings at or above `{}`: fix them, or pass --post-renderer-args=--fail-on=… / --ignore=CODE",
+            "vault-istio post-render: the rendered istiod or gateway configuration has findings at or above `{}`: fix them, or pass --post-renderer-args=--fail-on=… / --ignore=CODE / --istio-version=1.x",
             r.fail_on.as_str()
         ));
     }

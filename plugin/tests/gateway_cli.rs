@@ -102,16 +102,14 @@ fn kind_decides_values_that_fit_both_charts() {
     let auto = run(&["lint", f, "-o", "json"]);
     assert_eq!(codes(&auto), Vec::<String>::new(), "{}", auto.stdout);
     assert_eq!(auto.json()["summary"]["configurations"], 0);
-    // --kind istiod: istiod's rules judge it (no CA files rendered), no gateway rules.
-    let istiod = run(&["lint", f, "--kind", "istiod", "-o", "json"]);
-    let c = codes(&istiod);
-    assert!(
-        !c.is_empty()
-            && c.iter()
-                .all(|c| c.starts_with("VI1") || c.starts_with("VI2")),
-        "{c:?}"
+    // The keys decide, so --kind istiod does not turn it into istiod's.
+    let forced = run(&["lint", f, "--kind", "istiod", "-o", "json"]);
+    assert_eq!(
+        forced.json()["summary"]["configurations"],
+        0,
+        "{}",
+        forced.stdout
     );
-    assert_eq!(istiod.json()["summary"]["configurations"], 1);
 
     // Only Vault annotations in podAnnotations: read as istiod's, and VI725 says so.
     let only = dir.join("only-annotations.yaml");
@@ -125,10 +123,48 @@ fn kind_decides_values_that_fit_both_charts() {
         guessed.stdout
     );
     assert_eq!(guessed.json()["summary"]["configurations"], 1);
+    // --kind istiod confirms the guess: istiod's rules, no note.
+    let istiod = run(&["lint", only, "--kind", "istiod", "-o", "json"]);
+    let c = codes(&istiod);
+    assert!(
+        !c.is_empty()
+            && c.iter()
+                .all(|c| c.starts_with("VI1") || c.starts_with("VI2")),
+        "{c:?}"
+    );
     // --kind gateway: a gateway, no istiod rule, no note.
     let gw = run(&["lint", only, "--kind", "gateway", "-o", "json"]);
     assert_eq!(codes(&gw), Vec::<String>::new(), "{}", gw.stdout);
     assert_eq!(gw.json()["summary"]["configurations"], 0);
+
+    // --kind settles only what the keys leave open: istiod values (ROOT_CA_DIR, the CA
+    // files) stay istiod's, and the legacy gateways chart's values (with its meshConfig)
+    // stay a gateway's.
+    let istiod = run(&[
+        "lint",
+        "manifests/examples/istiod-values-1.24.yaml",
+        "--kind",
+        "gateway",
+        "-o",
+        "json",
+    ]);
+    assert_eq!(
+        istiod.json()["summary"]["configurations"],
+        1,
+        "{}",
+        istiod.stdout
+    );
+    let legacy = dir.join("legacy.yaml");
+    std::fs::write(&legacy, "meshConfig: {}\ngateways:\n  istio-ingressgateway:\n    podAnnotations:\n      vault.hashicorp.com/agent-inject: \"true\"\n  securityContext: {}\n").unwrap();
+    let legacy = run(&["lint", legacy.to_str().unwrap(), "-o", "json"]);
+    let json = legacy.json();
+    assert_eq!(json["summary"]["configurations"], 0, "{}", legacy.stdout);
+    assert_eq!(
+        json["gateways"].as_array().unwrap().len(),
+        1,
+        "{}",
+        legacy.stdout
+    );
 }
 
 #[test]

@@ -40,14 +40,22 @@ pub struct GatewayWorkload {
     /// When the labels depend on something the input does not say (the Helm release
     /// name), what was assumed.
     pub labels_assumed: Option<String>,
+    /// The proxy container comes from the injector's `gateway` template (the
+    /// `istio/gateway` chart, `injectionTemplate`, `image: auto`), which sets its uid.
+    pub proxy_injected: bool,
 }
 
 impl GatewayWorkload {
-    /// True when every `selector` label is on these pods (Istio: selector ⊆ labels).
+    /// True when every `selector` label is on these pods (Istio: selector ⊆ labels). When
+    /// the chart derives `app` and `istio` from a release name the input does not give,
+    /// those two keys may match anything.
     pub fn matches(&self, selector: &[(String, String)]) -> bool {
-        selector
-            .iter()
-            .all(|(k, v)| self.labels.iter().any(|(lk, lv)| lk == k && lv == v))
+        selector.iter().all(|(k, v)| {
+            self.labels.iter().any(|(lk, lv)| lk == k && lv == v)
+                || (self.labels_assumed.is_some()
+                    && (k == "app" || k == "istio")
+                    && !self.labels.iter().any(|(lk, _)| lk == k))
+        })
     }
 
     /// `ns/name (what, in which file)`, as findings show it: two inputs can describe

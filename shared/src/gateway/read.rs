@@ -26,68 +26,116 @@ pub enum Kind {
 
 /// Top-level keys only the `istio/gateway` chart's values have (istiod's 1.24+ values
 /// share `podAnnotations`, `env`, `revision` and others).
-const GATEWAY_VALUES_MARKERS: &[&str] = &["service", "labels", "autoscaling", "networkGateway"];
+const GATEWAY_VALUES_MARKERS: &[&str] = &[
+    "service",
+    "labels",
+    "autoscaling",
+    "networkGateway",
+    "name",
+    "serviceAccount",
+];
 /// Top-level keys only istiod's values have.
 const ISTIOD_VALUES_MARKERS: &[&str] = &["pilot", "meshConfig", "istiodRemote"];
 
-/// True when a values document (no `apiVersion`) reads as the `istio/gateway` chart's.
-pub fn is_gateway_values(root: &Node, kind: Kind) -> bool {
-    let values_kind = matches!(
+/// What a Helm values document says it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ValuesKind {
+    Istiod,
+    Gateway,
+    /// The legacy `gateways` chart (`gateways.istio-ingressgateway`…).
+    GatewaysChart,
+    /// Nothing tells istiod's values from the gateway chart's.
+    Ambiguous,
+}
+
+/// A values document (a mapping without `apiVersion`, and without `kind` or with the
+/// gateway chart's `kind: Deployment|DaemonSet`), by its keys. `None` for anything else.
+fn values_kind(root: &Node) -> Option<ValuesKind> {
+    let kind_ok = matches!(
         root.get("kind").and_then(Node::as_str),
         None | Some("Deployment") | Some("DaemonSet")
     );
-    if root.get("apiVersion").is_some() || root.as_mapping().is_none() || !values_kind {
-        return false;
+    if root.get("apiVersion").is_some() || root.as_mapping().is_none() || !kind_ok {
+        return None;
     }
-    match kind {
-        Kind::Istiod => false,
-        Kind::Gateway => true,
-        Kind::Auto => {
-            GATEWAY_VALUES_MARKERS.iter().any(|k| root.get(k).is_some())
-                && !ISTIOD_VALUES_MARKERS.iter().any(|k| root.get(k).is_some())
-        }
+    let has = |keys: &[&str]| keys.iter().any(|k| root.get(k).is_some());
+    if is_gateways_chart_values(root) {
+        return Some(ValuesKind::GatewaysChart);
     }
+    if has(&["pilot", "istiodRemote"]) {
+        return Some(ValuesKind::Istiod);
+    }
+    if has(GATEWAY_VALUES_MARKERS) && !has(ISTIOD_VALUES_MARKERS) {
+        return Some(ValuesKind::Gateway);
+    }
+    if has(ISTIOD_VALUES_MARKERS)
+        || root.path(&["env", "ROOT_CA_DIR"]).is_some()
+        || renders_ca_file(root)
+    {
+        return Some(ValuesKind::Istiod);
+    }
+    Some(ValuesKind::Ambiguous)
 }
 
-/// Values that only say "Vault injector annotations in top-level `podAnnotations`": no
-/// key of either chart, no `ROOT_CA_DIR`, no istiod CA file among the rendered names.
-/// They are read as istiod's 1.24+ values, which could be a wrong guess.
-fn is_ambiguous_values(root: &Node) -> bool {
-    let Some(ann) = root.get("podAnnotations").and_then(Node::as_mapping) else {
-        return false;
-    };
-    let vault_keys: Vec<&str> = ann
+/// An injector annotation in top-level `podAnnotations` renders one of istiod's CA files.
+fn renders_ca_file(root: &Node) -> bool {
+    root.get("podAnnotations")
+        .and_then(Node::as_mapping)
+        .unwrap_or(&[])
         .iter()
         .filter_map(|(k, _)| k.as_str())
         .filter(|k| k.starts_with(crate::injector::catalog::PREFIX))
-        .collect();
-    let ca_file = vault_keys.iter().any(|k| {
-        crate::rules::vi2xx_istiod::CA_FILES
-            .iter()
-            .any(|f| k.ends_with(&format!("-{f}")))
-    });
-    !vault_keys.is_empty()
-        && !ca_file
-        && root.path(&["env", "ROOT_CA_DIR"]).is_none()
-        && !GATEWAY_VALUES_MARKERS.iter().any(|k| root.get(k).is_some())
-        && !ISTIOD_VALUES_MARKERS.iter().any(|k| root.get(k).is_some())
+        .any(|k| {
+            crate::rules::vi2xx_istiod::CA_FILES
+                .iter()
+                .any(|f| k.ends_with(&format!("-{f}")))
+        })
 }
 
-/// True when a values document is the legacy `gateways` chart's (`gateways.istio-…`).
+/// True when a values document is read as the `istio/gateway` chart's: its keys say so,
+/// or nothing tells and `--kind gateway` was given.
+pub fn is_gateway_values(root: &Node, kind: Kind) -> bool {
+    match values_kind(root) {
+        Some(ValuesKind::Gateway) => true,
+        Some(ValuesKind::Ambiguous) => kind == Kind::Gateway,
+        _ => false,
+    }
+}
+
+/// True when a values document belongs to a gateway chart and is never istiod's.
+pub fn is_any_gateway_values(root: &Node, kind: Kind) -> bool {
+    is_gateway_values(root, kind) || values_kind(root) == Some(ValuesKind::GatewaysChart)
+}
+
+/// Values that only say "Vault injector annotations in top-level `podAnnotations`": read
+/// as istiod's 1.24+ values unless `--kind gateway`, which could be a wrong guess.
+fn is_ambiguous_values(root: &Node) -> bool {
+    values_kind(root) == Some(ValuesKind::Ambiguous)
+        && root
+            .get("podAnnotations")
+            .and_then(Node::as_mapping)
+            .unwrap_or(&[])
+            .iter()
+            .filter_map(|(k, _)| k.as_str())
+            .any(|k| k.starts_with(crate::injector::catalog::PREFIX))
+}
+
+/// The two gateways of the legacy `gateways` chart (and of IstioOperator's values tree).
+const LEGACY_GATEWAYS: [&str; 2] = ["istio-ingressgateway", "istio-egressgateway"];
+
+/// True when a values document is the legacy `gateways` chart's (`gateways.istio-…`);
+/// that chart's own values also carry `meshConfig`, but never `pilot`.
 fn is_gateways_chart_values(root: &Node) -> bool {
     root.get("apiVersion").is_none()
         && root
             .get("gateways")
             .and_then(Node::as_mapping)
             .is_some_and(|m| {
-                m.iter().any(|(k, _)| {
-                    matches!(
-                        k.as_str(),
-                        Some("istio-ingressgateway") | Some("istio-egressgateway")
-                    )
-                })
+                m.iter()
+                    .any(|(k, _)| k.as_str().is_some_and(|k| LEGACY_GATEWAYS.contains(&k)))
             })
-        && !ISTIOD_VALUES_MARKERS.iter().any(|k| root.get(k).is_some())
+        && root.get("pilot").is_none()
+        && root.get("istiodRemote").is_none()
 }
 
 pub fn read(file: &str, docs: &[Document], kind: Kind) -> Inventory {
@@ -134,7 +182,9 @@ fn visit(file: &str, document: usize, root: &Node, kind: Kind, inv: &mut Invento
             inv.workloads.push(gateway_values(file, document, root));
         }
         Some("Deployment") | Some("DaemonSet") if api.is_empty() => {}
-        Some("Deployment") => workload(file, document, root, Origin::Deployment, inv),
+        Some("Deployment") | Some("DaemonSet") => {
+            workload(file, document, root, Origin::Deployment, inv)
+        }
         Some("Pod") => workload(file, document, root, Origin::Pod, inv),
         Some("IstioOperator") => istio_operator(file, document, root, inv),
         None if is_gateway_values(root, kind) => {
@@ -145,9 +195,7 @@ fn visit(file: &str, document: usize, root: &Node, kind: Kind, inv: &mut Invento
             document,
             place: nearest_place(root, &["podAnnotations"]),
         }),
-        None if kind != Kind::Istiod && is_gateways_chart_values(root) => {
-            gateways_chart_values(file, document, root, inv)
-        }
+        None if is_gateways_chart_values(root) => gateways_chart_values(file, document, root, inv),
         _ => {}
     }
 }
@@ -264,49 +312,69 @@ fn gateway_values(file: &str, document: usize, root: &Node) -> GatewayWorkload {
         direction,
         labels,
         labels_assumed: assumed,
+        proxy_injected: true,
     }
 }
 
 /// Legacy `gateways` chart values: `gateways.<name>.podAnnotations`, labels
 /// `app: <name>`, `istio: <name without istio->` plus `gateways.<name>.labels`.
 fn gateways_chart_values(file: &str, document: usize, root: &Node, inv: &mut Inventory) {
-    for (k, v) in root
-        .get("gateways")
-        .and_then(Node::as_mapping)
-        .unwrap_or(&[])
-    {
-        let Some(name) = k.as_str() else { continue };
-        if v.as_mapping().is_none() {
+    for key in LEGACY_GATEWAYS {
+        let Some(v) = root
+            .path(&["gateways", key])
+            .filter(|v| v.as_mapping().is_some())
+        else {
             continue;
-        }
-        let base = ["gateways", name, "podAnnotations"];
+        };
+        let name = v
+            .get("name")
+            .and_then(Node::as_str)
+            .unwrap_or(key)
+            .to_string();
+        let base = ["gateways", key, "podAnnotations"];
         let mut spec = pod_spec(
             file,
             document,
             root,
             Origin::GatewaysChartValues,
-            name.to_string(),
+            name.clone(),
             &base,
         );
         spec.service_account = Some(format!("{name}-service-account"));
-        let mut labels = vec![
-            ("app".to_string(), name.to_string()),
-            (
-                "istio".to_string(),
-                name.strip_prefix("istio-").unwrap_or(name).to_string(),
-            ),
-        ];
-        for (lk, lv) in string_map(v.get("labels")) {
-            labels.retain(|(k, _)| *k != lk);
-            labels.push((lk, lv));
-        }
+        spec.pod_labels = annotations_from(v.get("labels"), &["gateways", key, "labels"]);
         inv.workloads.push(GatewayWorkload {
-            direction: direction_of(name),
+            direction: direction_of(key),
             spec,
-            labels,
+            labels: legacy_labels(key, v.get("labels")),
             labels_assumed: None,
+            proxy_injected: injection_template(Some(v)),
         });
     }
+}
+
+/// The legacy chart's default pod labels for `key` (`app: istio-ingressgateway`,
+/// `istio: ingressgateway`), with `labels` merged over them as Helm merges values.
+fn legacy_labels(key: &str, labels: Option<&Node>) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("app".to_string(), key.to_string()),
+        (
+            "istio".to_string(),
+            key.strip_prefix("istio-").unwrap_or(key).to_string(),
+        ),
+    ];
+    for (k, v) in string_map(labels) {
+        out.retain(|(ok, _)| *ok != k);
+        out.push((k, v));
+    }
+    out
+}
+
+/// `injectionTemplate` set: the chart renders a pod whose proxy the injector adds.
+fn injection_template(values: Option<&Node>) -> bool {
+    values
+        .and_then(|v| v.get("injectionTemplate"))
+        .and_then(Node::as_str)
+        .is_some_and(|t| !t.is_empty())
 }
 
 /// IstioOperator `spec.components.{ingress,egress}Gateways[]`: annotations in
@@ -350,13 +418,14 @@ fn istio_operator(file: &str, document: usize, root: &Node, inv: &mut Inventory)
                 "podAnnotations",
             ];
             let annotations = annotations_from(item.path(&["k8s", "podAnnotations"]), &base);
-            let values_base = [
-                "spec",
-                "values",
-                "gateways",
-                name.as_str(),
-                "podAnnotations",
-            ];
+            // The operator renders every ingress (egress) gateway through the values of
+            // `gateways.istio-ingressgateway` (`…egressgateway`), whatever its name.
+            let key = match direction {
+                Direction::Ingress => LEGACY_GATEWAYS[0],
+                Direction::Egress => LEGACY_GATEWAYS[1],
+            };
+            let values_root = root.path(&["spec", "values", "gateways", key]);
+            let values_base = ["spec", "values", "gateways", key, "podAnnotations"];
             let values_ann = annotations_from(root.path(&values_base), &values_base);
             let mut spec = pod_spec(
                 file,
@@ -378,22 +447,15 @@ fn istio_operator(file: &str, document: usize, root: &Node, inv: &mut Inventory)
                 .map(str::to_string)
                 .or_else(|| namespace.clone());
             spec.service_account = Some(format!("{name}-service-account"));
-            let mut labels = string_map(item.get("label"));
-            if labels.is_empty() {
-                labels = vec![
-                    ("app".to_string(), name.clone()),
-                    (
-                        "istio".to_string(),
-                        name.strip_prefix("istio-").unwrap_or(&name).to_string(),
-                    ),
-                ];
-            }
+            // The component's `label` is merged over the chart's default labels.
+            let labels = legacy_labels(key, item.get("label"));
             spec.pod_labels = annotations_from(item.get("label"), &base[..4]);
             inv.workloads.push(GatewayWorkload {
                 spec,
                 direction: Some(direction),
                 labels,
                 labels_assumed: None,
+                proxy_injected: injection_template(values_root),
             });
         }
     }
@@ -469,11 +531,17 @@ fn workload(file: &str, document: usize, root: &Node, origin: Origin, inv: &mut 
         .find(|(k, _)| k == "istio")
         .and_then(|(_, v)| direction_of(v))
         .or_else(|| direction_of(&name));
+    // `image: auto` (or the gateway template): the injector builds istio-proxy.
+    let proxy_injected = template == Some("gateway")
+        || containers
+            .iter()
+            .any(|c| c.get("image").and_then(Node::as_str) == Some("auto"));
     inv.workloads.push(GatewayWorkload {
         spec,
         direction,
         labels,
         labels_assumed: None,
+        proxy_injected,
     });
 }
 

@@ -38,8 +38,8 @@ fn visit(file: &str, document: usize, root: &Node, kind: Kind, inv: &mut Invento
                 .push("a lone YAML scalar, not a mapping".into());
         }
     }
-    if crate::gateway::read::is_gateway_values(root, kind) {
-        return inv.other_kinds.push("istio/gateway chart values".into());
+    if crate::gateway::read::is_any_gateway_values(root, kind) {
+        return inv.other_kinds.push("gateway chart values".into());
     }
     match root.get("kind").and_then(Node::as_str) {
         Some("List") | Some("DeploymentList") | Some("PodList") => {
@@ -60,7 +60,6 @@ fn visit(file: &str, document: usize, root: &Node, kind: Kind, inv: &mut Invento
         }
         Some("IstioOperator") => inv.other_kinds.push("IstioOperator without istiod".into()),
         Some(kind) => inv.other_kinds.push(kind.to_string()),
-        None if kind == Kind::Gateway => inv.other_kinds.push("gateway values".into()),
         None => match helm_values(file, document, root) {
             Some(spec) => inv.specs.push(spec),
             None => inv.other_kinds.push("YAML without istiod values".into()),

@@ -146,17 +146,29 @@ pub(crate) fn resolved(path: &str) -> String {
 }
 
 /// The file fields of a server that pilot-agent really reads: TLS terminated with files
-/// (SIMPLE, MUTUAL, OPTIONAL_MUTUAL) and no credentialName taking precedence.
-pub(crate) fn used_files(tls: &Tls) -> Vec<&crate::gateway::Field> {
+/// (SIMPLE, MUTUAL, OPTIONAL_MUTUAL) and no credential taking precedence on `version`.
+/// SIMPLE reads only the certificate and key; `caCertificates` and `caCrl` matter only
+/// when client certificates are checked.
+pub(crate) fn used_files(
+    tls: &Tls,
+    version: crate::gateway::IstioVersion,
+) -> Vec<&crate::gateway::Field> {
     use crate::gateway::{Mode, SERVER_FILE_FIELDS};
+    let mode = tls.mode(Mode::Passthrough);
     let terminates = matches!(
-        tls.mode(Mode::Passthrough),
+        mode,
         Some(Mode::Simple | Mode::Mutual | Mode::OptionalMutual)
     );
-    if !terminates || tls.credential().is_some() {
+    if !terminates || credential_in_effect(tls, version).is_some() {
         return Vec::new();
     }
     tls.files(SERVER_FILE_FIELDS)
+        .into_iter()
+        .filter(|f| {
+            mode != Some(Mode::Simple)
+                || matches!(f.key.as_str(), "serverCertificate" | "privateKey")
+        })
+        .collect()
 }
 
 /// The credential that takes precedence over certificate files on `version`:

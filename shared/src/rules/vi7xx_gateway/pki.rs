@@ -116,12 +116,16 @@ pub(crate) fn field_sources<'a>(
     gw: &IstioGateway,
     server: &Server,
     scoped: bool,
+    version: crate::gateway::IstioVersion,
     field: &str,
 ) -> Vec<Source<'a>> {
     let Some(tls) = &server.tls else {
         return Vec::new();
     };
-    let Some(f) = super::used_files(tls).into_iter().find(|f| f.key == field) else {
+    let Some(f) = super::used_files(tls, version)
+        .into_iter()
+        .find(|f| f.key == field)
+    else {
         return Vec::new();
     };
     let path = super::resolved(f.text.as_deref().unwrap_or_default());

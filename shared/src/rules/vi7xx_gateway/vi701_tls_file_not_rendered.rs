@@ -83,7 +83,7 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
         if selected.is_empty() {
             continue; // VI711's case, or no gateway workload among the inputs
         }
-        for field in used_files(tls) {
+        for field in used_files(tls, t.istio_version) {
             let written = field.text.as_deref().unwrap_or_default();
             let path = resolved(written);
             let shown = if written == path {

@@ -86,7 +86,7 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     let inv = t.inventory;
     for (gw, server, tls) in server_tls(&inv.gateways) {
         let selected = inv.selected(gw, t.scoped_to_namespace);
-        let paths: Vec<String> = used_files(tls)
+        let paths: Vec<String> = used_files(tls, t.istio_version)
             .iter()
             .map(|f| resolved(f.text.as_deref().unwrap_or_default()))
             .collect();

@@ -11,8 +11,9 @@ declare_rule! {
     /// container. Those installs render the proxy container themselves and set uid 1337
     /// only at pod level, so the container has none, and the webhook rejects the pod
     /// ("RunAsUser is nil for Container 0's SecurityContext"): the gateway Deployment
-    /// cannot create pods. (The `istio/gateway` chart's injection template sets the
-    /// container's uid, so it is not affected.)
+    /// cannot create pods. (The `istio/gateway` chart, and these installs with
+    /// `injectionTemplate: gateway`, let the injector's gateway template build the proxy
+    /// container with its uid, so they are not affected.)
     ///
     /// ## How to fix
     /// Use `vault.hashicorp.com/agent-run-as-user: "1337"` instead.
@@ -44,10 +45,13 @@ declare_rule! {
 
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     for w in &t.inventory.workloads {
+        // With `injectionTemplate` the injector's gateway template builds the proxy
+        // container, uid included.
         if !matches!(
             w.spec.origin,
             Origin::GatewaysChartValues | Origin::IstioOperator
-        ) {
+        ) || w.proxy_injected
+        {
             continue;
         }
         let Some(a) = w.spec.vault("agent-run-as-same-user") else {

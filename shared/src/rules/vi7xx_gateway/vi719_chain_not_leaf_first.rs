@@ -81,7 +81,14 @@ declare_rule! {
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     let inv = t.inventory;
     for (gw, server, _) in server_tls(&inv.gateways) {
-        for src in field_sources(inv, gw, server, t.scoped_to_namespace, "serverCertificate") {
+        for src in field_sources(
+            inv,
+            gw,
+            server,
+            t.scoped_to_namespace,
+            t.istio_version,
+            "serverCertificate",
+        ) {
             let fields = src.printed_issue_fields();
             let Some(first) = fields
                 .iter()

@@ -96,7 +96,14 @@ fn covers(san: &str, host: &str) -> bool {
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     let inv = t.inventory;
     for (gw, server, _) in server_tls(&inv.gateways) {
-        for src in field_sources(inv, gw, server, t.scoped_to_namespace, "serverCertificate") {
+        for src in field_sources(
+            inv,
+            gw,
+            server,
+            t.scoped_to_namespace,
+            t.istio_version,
+            "serverCertificate",
+        ) {
             let Some(issue) = src.issue() else { continue };
             let mut names: Vec<String> = Vec::new();
             if let Some(cn) = issue_arg(issue, "common_name") {
