@@ -58,6 +58,15 @@ impl GatewayWorkload {
         })
     }
 
+    /// `place` in the file that describes these pods.
+    pub fn at(&self, place: Place) -> Located {
+        Located {
+            file: self.spec.file.clone(),
+            document: self.spec.document,
+            place,
+        }
+    }
+
     /// `ns/name (what, in which file)`, as findings show it: two inputs can describe
     /// gateways of the same name.
     pub fn who(&self) -> String {

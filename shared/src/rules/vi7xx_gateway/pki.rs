@@ -37,11 +37,7 @@ impl Source<'_> {
     /// Where to point: the template annotation, else the one that declared the file.
     pub fn located(&self) -> crate::gateway::Located {
         let ann = self.file.template.unwrap_or(self.file.declared_by);
-        crate::gateway::Located {
-            file: self.workload.spec.file.clone(),
-            document: self.workload.spec.document,
-            place: ann.place(),
-        }
+        self.workload.at(ann.place())
     }
 
     /// The fields of the issuance the template uses, in source order (`certificate`,

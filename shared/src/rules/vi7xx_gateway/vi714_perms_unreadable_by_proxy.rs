@@ -64,11 +64,7 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
             if readable {
                 continue;
             }
-            let at = crate::gateway::Located {
-                file: w.spec.file.clone(),
-                document: w.spec.document,
-                place: perms.place(),
-            };
+            let at = w.at(perms.place());
             let why = match run_as {
                 Some(PROXY_UID) => "the agent writes it as uid 1337, pilot-agent's own user, but the mode gives the owner no read".to_string(),
                 other => format!(

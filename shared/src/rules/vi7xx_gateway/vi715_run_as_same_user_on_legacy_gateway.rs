@@ -1,4 +1,5 @@
 use crate::model::Origin;
+use crate::rules::vi1xx_injector::vault_flag;
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
@@ -54,21 +55,10 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
         {
             continue;
         }
-        let Some(a) = w.spec.vault("agent-run-as-same-user") else {
+        let Some(a) = vault_flag(&w.spec, "agent-run-as-same-user", true) else {
             continue;
         };
-        let on = a
-            .text()
-            .and_then(|v| crate::injector::values::parse_bool(v).ok())
-            .unwrap_or(false);
-        if !on {
-            continue;
-        }
-        let at = crate::gateway::Located {
-            file: w.spec.file.clone(),
-            document: w.spec.document,
-            place: a.place(),
-        };
+        let at = w.at(a.place());
         out.emit_located(
             &at,
             format!(

@@ -57,11 +57,7 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
         if listed.is_empty() || listed.contains(&PROXY) {
             continue;
         }
-        let at = crate::gateway::Located {
-            file: w.spec.file.clone(),
-            document: w.spec.document,
-            place: a.place(),
-        };
+        let at = w.at(a.place());
         out.emit_located(
             &at,
             format!(

@@ -1,4 +1,5 @@
 use super::pki::is_issue_path;
+use crate::rules::vi1xx_injector::vault_flag;
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
@@ -55,16 +56,9 @@ declare_rule! {
 
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     for w in &t.inventory.workloads {
-        let Some(a) = w.spec.vault("agent-pre-populate-only") else {
+        let Some(a) = vault_flag(&w.spec, "agent-pre-populate-only", true) else {
             continue;
         };
-        let on = a
-            .text()
-            .and_then(|v| crate::injector::values::parse_bool(v).ok())
-            .unwrap_or(false);
-        if !on {
-            continue;
-        }
         let injector = crate::injector::InjectorConfig::from_spec(&w.spec);
         let issued: Vec<&str> = injector
             .secrets
@@ -86,11 +80,7 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
         if issued.is_empty() {
             continue;
         }
-        let at = crate::gateway::Located {
-            file: w.spec.file.clone(),
-            document: w.spec.document,
-            place: a.place(),
-        };
+        let at = w.at(a.place());
         out.emit_located(
             &at,
             format!(
