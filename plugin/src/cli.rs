@@ -111,7 +111,7 @@ pub struct PostRenderArgs {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Examples:\n  kubectl vault-istio render --example > render.yaml\n  kubectl vault-istio render -f render.yaml --out-dir out/\n  kubectl vault-istio render -f render.yaml --cluster cluster1\n\nEach cluster gets values.yaml, istio-operator.yaml, vault-policy.hcl, vault-setup.sh and istiod-serviceaccount.yaml.\nExit codes: 0 rendered, 2 the config could not be read or used."
+    after_help = "Examples:\n  kubectl vault-istio render --example > render.yaml\n  kubectl vault-istio render -f render.yaml --out-dir out/\n  kubectl vault-istio render -f render.yaml --cluster cluster1\n\nEach cluster gets values.yaml, istio-operator.yaml, vault-policy.hcl, vault-setup.sh and istiod-serviceaccount.yaml; each gateway of the config adds gateway-<name>-values.yaml, gateway-<name>.yaml and gateway-<name>-vault-setup.sh.\nExit codes: 0 rendered, 2 the config could not be read or used."
 )]
 pub struct RenderArgs {
     /// The render config (YAML; `-` for stdin). See `--example`.

@@ -58,7 +58,7 @@ pub fn run(args: RenderArgs) -> anyhow::Result<u8> {
                 std::fs::create_dir_all(&cluster_dir)
                     .map_err(|e| anyhow::anyhow!("creating {}: {e}", cluster_dir.display()))?;
                 for f in &c.files {
-                    let path = cluster_dir.join(f.name);
+                    let path = cluster_dir.join(&f.name);
                     std::fs::write(&path, &f.content)
                         .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
                     if f.name == render::SETUP {

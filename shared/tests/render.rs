@@ -471,3 +471,137 @@ fn configs_that_would_render_something_broken_are_refused() {
         Some("1-24")
     );
 }
+
+const GATEWAYS: &str = r#"gateways:
+  - name: istio-ingressgateway
+    hosts: ["shop.example.com", "api.example.com"]
+    pki: {mount: pki_int, role: ingress, ttl: 72h}
+  - name: istio-egressgateway
+    direction: egress
+    hosts: ["partner.example.org"]
+    kv: {path: "gateways/egress-{cluster}"}
+"#;
+
+#[test]
+fn rendered_gateways_lint_clean_with_the_istiod_setup() {
+    for kv in [1u8, 2] {
+        let cfg = config(&format!("{}{GATEWAYS}", config_text(2, kv, "topLevel")));
+        assert_eq!(cfg.gateways.len(), 2);
+        for c in files(&cfg) {
+            let names: Vec<&str> = c.files.iter().map(|f| f.name.as_str()).collect();
+            for g in ["istio-ingressgateway", "istio-egressgateway"] {
+                for f in [
+                    format!("gateway-{g}-values.yaml"),
+                    format!("gateway-{g}.yaml"),
+                    format!("gateway-{g}-vault-setup.sh"),
+                ] {
+                    assert!(names.contains(&f.as_str()), "{f} in {names:?}");
+                }
+            }
+            // Every YAML file of the cluster linted together, as a user would.
+            let sources: Vec<SourceFile> = c
+                .files
+                .iter()
+                .filter(|f| f.name.ends_with(".yaml"))
+                .map(|f| SourceFile::new(format!("{}/{}", c.cluster, f.name), &f.content))
+                .collect();
+            let report = lint(&sources, &Options::default());
+            // istiod values + overlay; 2 gateway values; ingress Gateway; egress Gateway
+            // and 2 DestinationRules.
+            assert_eq!(report.configuration_count(), 2);
+            assert_eq!(
+                report.gateway_count(),
+                6,
+                "{:#?}",
+                report.gateways.objects()
+            );
+            let serious: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.severity >= Severity::Info && f.code.starts_with("VI7"))
+                .collect();
+            assert!(serious.is_empty(), "KV v{kv}: {serious:#?}");
+            assert!(
+                report
+                    .findings
+                    .iter()
+                    .all(|f| f.severity < Severity::Warning),
+                "KV v{kv}: {:#?}",
+                report.findings
+            );
+            // The ingress certificate and key come from one identical issuance, leaf first.
+            let values = c.file("gateway-istio-ingressgateway-values.yaml").unwrap();
+            let call = "secret \"pki_int/issue/ingress\" \"common_name=shop.example.com\" \"alt_names=api.example.com\" \"ttl=72h\"";
+            assert_eq!(values.matches(call).count(), 2, "{values}");
+            assert!(
+                values.find(".Data.certificate").unwrap()
+                    < values.find(".Data.issuing_ca").unwrap()
+            );
+            // The egress gateway reads its own cluster's KV secret, and the policy grants it.
+            let read = if kv == 2 {
+                format!("kubernetes-{0}-secrets/data/gateways/egress-{0}", c.cluster)
+            } else {
+                format!("kubernetes-{0}-secrets/gateways/egress-{0}", c.cluster)
+            };
+            let setup = c
+                .file("gateway-istio-egressgateway-vault-setup.sh")
+                .unwrap();
+            assert!(setup.contains(&format!("path \"{read}\"")), "{setup}");
+            assert!(
+                c.file("gateway-istio-egressgateway-values.yaml")
+                    .unwrap()
+                    .contains(&read)
+            );
+            let ingress_setup = c
+                .file("gateway-istio-ingressgateway-vault-setup.sh")
+                .unwrap();
+            assert!(
+                ingress_setup
+                    .contains("path \"pki_int/issue/ingress\" {\n  capabilities = [\"update\"]"),
+                "{ingress_setup}"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_gateway_configs_name_the_key_and_line() {
+    let base = config_text(1, 1, "pilot");
+    let cases = [
+        (
+            "gateways:\n  - name: gw\n    hosts: [a.example.com]\n",
+            "needs `pki`",
+        ),
+        (
+            "gateways:\n  - name: gw\n    pki: {}\n",
+            "`gateways[0].hosts` is missing",
+        ),
+        (
+            "gateways:\n  - name: gw\n    hosts: [\"bad host\"]\n    pki: {}\n",
+            "a DNS name",
+        ),
+        (
+            "gateways:\n  - name: gw\n    direction: sideways\n    hosts: [a.b]\n    pki: {}\n",
+            "use ingress or egress",
+        ),
+        (
+            "gateways:\n  - name: gw\n    hosts: [a.b]\n    pki: {}\n    kv: {}\n",
+            "both `pki` and `kv`",
+        ),
+        (
+            "gateways:\n  - name: gw\n    hosts: [a.b]\n    pki: {rol: x}\n",
+            "did you mean `role`",
+        ),
+        (
+            "gateways:\n  - {name: gw, hosts: [a.b], pki: {}}\n  - {name: gw, hosts: [c.d], pki: {}}\n",
+            "used twice",
+        ),
+    ];
+    for (extra, want) in cases {
+        let err = config_err(&format!("{base}{extra}"));
+        assert!(
+            err.contains(want) && err.starts_with("render.yaml:"),
+            "{extra}: {err}"
+        );
+    }
+}

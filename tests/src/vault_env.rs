@@ -196,7 +196,7 @@ impl VaultEnvBuilder {
             let out_dir = root.join("out").join(name);
             std::fs::create_dir_all(&out_dir)?;
             for f in &files.files {
-                std::fs::write(out_dir.join(f.name), &f.content)?;
+                std::fs::write(out_dir.join(&f.name), &f.content)?;
             }
             let at = |pattern: &str| pattern.replace("{cluster}", name);
             let kv_mount = at(&config.kv_mount);

@@ -58,7 +58,7 @@ fn prepare(dir: &Path, kv_version: u8) -> Result<Vec<render::ClusterFiles>> {
         let out = dir.join("out").join(&c.cluster);
         std::fs::create_dir_all(&out)?;
         for f in &c.files {
-            std::fs::write(out.join(f.name), &f.content)?;
+            std::fs::write(out.join(&f.name), &f.content)?;
         }
     }
     Ok(rendered)

@@ -145,7 +145,7 @@ pub fn render_tab() -> Html {
     }
 }
 
-fn file(cluster: &str, name: &'static str, content: String) -> Html {
+fn file(cluster: &str, name: String, content: String) -> Html {
     let copy = {
         let content = content.clone();
         Callback::from(move |_: MouseEvent| {

@@ -79,6 +79,45 @@ pub struct RenderConfig {
     pub certs_dir: String,
     /// Adds `error-on-missing-key-<file>` and `agent-auto-auth-exit-on-err`.
     pub hardening: bool,
+    /// Ingress/egress gateways whose certificates Vault renders.
+    pub gateways: Vec<GatewayConfig>,
+}
+
+/// Which way a rendered gateway faces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum GatewayDirection {
+    /// Serves `hosts` to clients outside the mesh with the Vault certificate.
+    Ingress,
+    /// Originates TLS to the external `hosts` with a Vault client certificate.
+    Egress,
+}
+
+/// Where a gateway's certificate comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertSource {
+    /// Issued by Vault PKI at `<mount>/issue/<role>` for the gateway's hosts.
+    Pki {
+        mount: String,
+        role: String,
+        ttl: String,
+    },
+    /// Stored in the cluster's KV mount at `path` (pattern), fields `cert`, `key`, `ca`.
+    Kv { path: String },
+}
+
+/// One gateway of the render config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayConfig {
+    /// The `istio/gateway` Helm release (and Deployment, ServiceAccount) name.
+    pub name: String,
+    pub direction: GatewayDirection,
+    pub namespace: String,
+    /// The pods' `istio` label, which the Gateway selects.
+    pub istio_label: String,
+    /// Ingress: the names served; egress: the external names reached.
+    pub hosts: Vec<String>,
+    pub source: CertSource,
 }
 
 const TOP_KEYS: &[&str] = &[
@@ -89,7 +128,19 @@ const TOP_KEYS: &[&str] = &[
     "vault",
     "certsDir",
     "hardening",
+    "gateways",
 ];
+const GATEWAY_KEYS: &[&str] = &[
+    "name",
+    "direction",
+    "namespace",
+    "istioLabel",
+    "hosts",
+    "pki",
+    "kv",
+];
+const PKI_KEYS: &[&str] = &["mount", "role", "ttl"];
+const GW_KV_KEYS: &[&str] = &["path"];
 const CLUSTER_KEYS: &[&str] = &[
     "name",
     "kubernetesHost",
@@ -498,7 +549,9 @@ impl RenderConfig {
             let at = kv.get("path").or(kv.get("mount")).unwrap_or(kv);
             return Err(r.err(at, format!("all {} clusters would share the secret `{kv_mount}/{kv_path}`: put `{{cluster}}` in `kv.mount` or `kv.path`", clusters.len())));
         }
+        let gateways = gateways(&r, root)?;
         Ok(RenderConfig {
+            gateways,
             kv_mount,
             kv_version,
             kv_path,
@@ -523,4 +576,161 @@ impl RenderConfig {
             clusters,
         })
     }
+}
+
+/// A host name a certificate can name and a Gateway can serve: DNS labels, an optional
+/// leading `*.`.
+fn is_host(s: &str) -> bool {
+    let name = s.strip_prefix("*.").unwrap_or(s);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        })
+}
+
+fn gateways(r: &Reader<'_>, root: &Node) -> Result<Vec<GatewayConfig>, ConfigError> {
+    let Some(node) = root.get("gateways").filter(|n| !n.is_null()) else {
+        return Ok(Vec::new());
+    };
+    let items = node
+        .as_sequence()
+        .ok_or_else(|| r.err(node, "`gateways` must be a list"))?;
+    let mut out: Vec<GatewayConfig> = Vec::new();
+    for (i, g) in items.iter().enumerate() {
+        let path = format!("gateways[{i}]");
+        r.map(g, &path, GATEWAY_KEYS)?;
+        let name = r.word(g, "name", &path)?.ok_or_else(|| {
+            r.err(
+                g,
+                format!("`{path}.name` is missing (the istio/gateway Helm release name)"),
+            )
+        })?;
+        if !is_dns_label(&name, false) {
+            return Err(r.err(g.get("name").unwrap_or(g), format!("`{path}.name` is `{name}`: it names a Deployment and files, so lower-case letters, digits and `-`")));
+        }
+        if out.iter().any(|o| o.name == name) {
+            return Err(r.err(
+                g.get("name").unwrap_or(g),
+                format!("`{path}.name` `{name}` is used twice; gateway names must be unique"),
+            ));
+        }
+        let direction = match r.string(g, "direction", &path)?.as_deref() {
+            None | Some("ingress") => GatewayDirection::Ingress,
+            Some("egress") => GatewayDirection::Egress,
+            Some(other) => {
+                return Err(r.err(
+                    g.get("direction").unwrap_or(g),
+                    format!("`{path}.direction` is `{other}`: use ingress or egress"),
+                ));
+            }
+        };
+        let namespace = r
+            .word(g, "namespace", &path)?
+            .unwrap_or_else(|| match direction {
+                GatewayDirection::Ingress => "istio-ingress".into(),
+                GatewayDirection::Egress => "istio-egress".into(),
+            });
+        if !is_dns_label(&namespace, false) {
+            return Err(r.err(
+                g.get("namespace").unwrap_or(g),
+                format!("`{path}.namespace` is `{namespace}`: a Kubernetes namespace name"),
+            ));
+        }
+        // The chart's default `istio` label: the release name without `istio-`.
+        let istio_label = r
+            .word(g, "istioLabel", &path)?
+            .unwrap_or_else(|| name.strip_prefix("istio-").unwrap_or(&name).to_string());
+        let hosts_node = g
+            .get("hosts")
+            .ok_or_else(|| r.err(g, format!("`{path}.hosts` is missing: the names the gateway serves (ingress) or reaches (egress)")))?;
+        let host_items = hosts_node
+            .as_sequence()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| {
+                r.err(
+                    hosts_node,
+                    format!("`{path}.hosts` must be a non-empty list of host names"),
+                )
+            })?;
+        let mut hosts = Vec::new();
+        for h in host_items {
+            let host = h.as_str().map(str::trim).unwrap_or_default();
+            if !is_host(host) {
+                return Err(r.err(h, format!("`{path}.hosts` has `{host}`: a DNS name such as shop.example.com or *.example.com")));
+            }
+            hosts.push(host.to_string());
+        }
+        let empty = Node::Mapping(Vec::new(), g.span());
+        let source = match (g.get("pki"), g.get("kv")) {
+            (Some(_), Some(kv)) => {
+                return Err(r.err(
+                    kv,
+                    format!("`{path}` has both `pki` and `kv`: the certificate comes from one"),
+                ));
+            }
+            (Some(pki), None) => {
+                let at = format!("{path}.pki");
+                let pki = if pki.is_null() { &empty } else { pki };
+                r.map(pki, &at, PKI_KEYS)?;
+                let mount = r.word(pki, "mount", &at)?.unwrap_or_else(|| "pki".into());
+                let mount = clean_vault_path(&mount).ok_or_else(|| {
+                    r.err(
+                        pki.get("mount").unwrap_or(pki),
+                        format!("`{at}.mount` is `{mount}`: a Vault path"),
+                    )
+                })?;
+                let role = r.word(pki, "role", &at)?.unwrap_or_else(|| name.clone());
+                if role.contains('/') {
+                    return Err(r.err(
+                        pki.get("role").unwrap_or(pki),
+                        format!("`{at}.role` is `{role}`: a name, without `/`"),
+                    ));
+                }
+                let ttl = r.word(pki, "ttl", &at)?.unwrap_or_else(|| "72h".into());
+                if !is_vault_duration(&ttl) {
+                    return Err(r.err(
+                        pki.get("ttl").unwrap_or(pki),
+                        format!("`{at}.ttl` is `{ttl}`: a duration such as 72h"),
+                    ));
+                }
+                CertSource::Pki { mount, role, ttl }
+            }
+            (None, Some(kv)) => {
+                let at = format!("{path}.kv");
+                r.map(kv, &at, GW_KV_KEYS)?;
+                let raw = r
+                    .word(kv, "path", &at)?
+                    .unwrap_or_else(|| format!("gateways/{name}"));
+                let path = clean_vault_path(&raw).ok_or_else(|| {
+                    r.err(
+                        kv.get("path").unwrap_or(kv),
+                        format!("`{at}.path` is `{raw}`: a Vault path"),
+                    )
+                })?;
+                CertSource::Kv { path }
+            }
+            (None, None) => {
+                return Err(r.err(
+                    g,
+                    format!(
+                        "`{path}` needs `pki` (issue from Vault PKI) or `kv` (a stored certificate)"
+                    ),
+                ));
+            }
+        };
+        out.push(GatewayConfig {
+            name,
+            direction,
+            namespace,
+            istio_label,
+            hosts,
+            source,
+        });
+    }
+    Ok(out)
 }

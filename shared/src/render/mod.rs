@@ -7,7 +7,9 @@
 pub mod config;
 
 use crate::bundle::FileKind;
-pub use config::{ChartLayout, ConfigError, RenderConfig};
+pub use config::{
+    CertSource, ChartLayout, ConfigError, GatewayConfig, GatewayDirection, RenderConfig,
+};
 use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
 };
@@ -25,7 +27,7 @@ pub const HARDENING_ANNOTATIONS: &[&str] = &[
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RenderedFile {
-    pub name: &'static str,
+    pub name: String,
     pub content: String,
 }
 
@@ -226,6 +228,192 @@ fn data(cfg: &RenderConfig, cluster: &config::Cluster) -> Data {
     }
 }
 
+#[derive(Serialize)]
+struct GatewayFile {
+    path: String,
+}
+
+/// Everything the gateway templates use, for one gateway in one cluster.
+#[derive(Serialize)]
+struct GatewayData {
+    cluster: String,
+    name: String,
+    direction: &'static str,
+    ingress: bool,
+    namespace: String,
+    istio_label: String,
+    service_type: &'static str,
+    hosts: Vec<String>,
+    annotations: Vec<Annotation>,
+    files: Vec<GatewayFile>,
+    source: String,
+    cert_path: String,
+    key_path: String,
+    ca_path: String,
+    pki: bool,
+    pki_mount: String,
+    pki_role_path: String,
+    allowed_domains: String,
+    server_flag: bool,
+    client_flag: bool,
+    ttl: String,
+    secret_path: String,
+    policy: String,
+    policy_hcl: String,
+    role_path: String,
+    service_account: String,
+}
+
+/// The files a gateway gets: the certificate (leaf first, then its issuer), the key, and
+/// for egress the CA that verifies the external server; each with the Vault Agent
+/// template that renders it.
+fn gateway_files(
+    cfg: &RenderConfig,
+    cluster: &str,
+    g: &GatewayConfig,
+) -> (Vec<(&'static str, String)>, String, String) {
+    let ingress = g.direction == GatewayDirection::Ingress;
+    let (cert, key) = if ingress {
+        ("tls.crt", "tls.key")
+    } else {
+        ("client.crt", "client.key")
+    };
+    match &g.source {
+        CertSource::Pki { mount, role, ttl } => {
+            // One issuance for every file: consul-template shares a `secret` call only
+            // between templates whose arguments are identical.
+            let issue = format!("{mount}/issue/{role}");
+            let mut args = Vec::new();
+            if ingress {
+                args.push(format!("common_name={}", g.hosts[0]));
+                if g.hosts.len() > 1 {
+                    args.push(format!("alt_names={}", g.hosts[1..].join(",")));
+                }
+            } else {
+                args.push(format!("common_name={}.{}.svc", g.name, g.namespace));
+            }
+            args.push(format!("ttl={ttl}"));
+            let call = args.iter().map(|a| format!(" \"{a}\"")).collect::<String>();
+            let template = |body: &str| {
+                format!("{{{{- with secret \"{issue}\"{call} -}}}}\n{body}\n{{{{- end }}}}\n")
+            };
+            let mut files = vec![
+                (
+                    cert,
+                    template("{{ .Data.certificate }}\n{{ .Data.issuing_ca }}"),
+                ),
+                (key, template("{{ .Data.private_key }}")),
+            ];
+            if !ingress {
+                files.push(("ca.crt", template("{{ .Data.issuing_ca }}")));
+            }
+            (
+                files,
+                issue.clone(),
+                format!("Vault PKI {issue}, renewed by the agent sidecar"),
+            )
+        }
+        CertSource::Kv { path } => {
+            let mount = substitute(&cfg.kv_mount, cluster);
+            let path = substitute(path, cluster);
+            let read = if cfg.kv_version == 2 {
+                format!("{mount}/data/{path}")
+            } else {
+                format!("{mount}/{path}")
+            };
+            let mut files = vec![
+                (cert, agent_template(&read, cfg.kv_version, "cert")),
+                (key, agent_template(&read, cfg.kv_version, "key")),
+            ];
+            if !ingress {
+                files.push(("ca.crt", agent_template(&read, cfg.kv_version, "ca")));
+            }
+            (files, read.clone(), format!("KV {mount}/{path}"))
+        }
+    }
+}
+
+fn gateway_data(cfg: &RenderConfig, cluster: &config::Cluster, g: &GatewayConfig) -> GatewayData {
+    let name = &cluster.name;
+    let ingress = g.direction == GatewayDirection::Ingress;
+    let auth_mount = substitute(&cfg.auth_mount, name);
+    let (files, read_path, source) = gateway_files(cfg, name, g);
+    let dir = cfg.secret_volume_path.trim_end_matches('/');
+    let mut annotations = Vec::new();
+    let mut add = |k: &str, v: String| {
+        annotations.push(Annotation {
+            key: format!("vault.hashicorp.com/{k}"),
+            value: v,
+        })
+    };
+    add("agent-inject", "true".into());
+    for (file, template) in &files {
+        add(&format!("agent-inject-secret-{file}"), read_path.clone());
+        add(&format!("agent-inject-template-{file}"), template.clone());
+    }
+    add("role", g.name.clone());
+    add("auth-path", format!("auth/{auth_mount}"));
+    if cfg.secret_volume_path != crate::injector::config::DEFAULT_SECRET_VOLUME_PATH {
+        add("secret-volume-path", cfg.secret_volume_path.clone());
+    }
+    if let Some(addr) = &cfg.vault_address {
+        add("service", addr.clone());
+    }
+    if cfg.hardening {
+        add("agent-auto-auth-exit-on-err", "true".into());
+    }
+    let pki = matches!(g.source, CertSource::Pki { .. });
+    let (pki_mount, pki_role_path, ttl) = match &g.source {
+        CertSource::Pki { mount, role, ttl } => {
+            (mount.clone(), format!("{mount}/roles/{role}"), ttl.clone())
+        }
+        CertSource::Kv { .. } => (String::new(), String::new(), String::new()),
+    };
+    let capability = if pki { "update" } else { "read" };
+    let policy_hcl = format!(
+        "# {} gateway {} in {name}: {} its certificate.\npath \"{read_path}\" {{\n  capabilities = [\"{capability}\"]\n}}\n",
+        if ingress { "Ingress" } else { "Egress" },
+        g.name,
+        if pki { "issue" } else { "read" }
+    );
+    let path = |f: &str| format!("{dir}/{f}");
+    GatewayData {
+        cluster: name.clone(),
+        name: g.name.clone(),
+        direction: if ingress { "ingress" } else { "egress" },
+        ingress,
+        namespace: g.namespace.clone(),
+        istio_label: g.istio_label.clone(),
+        service_type: if ingress { "LoadBalancer" } else { "ClusterIP" },
+        hosts: g.hosts.clone(),
+        files: files
+            .iter()
+            .map(|(f, _)| GatewayFile { path: path(f) })
+            .collect(),
+        annotations,
+        source,
+        cert_path: path(files[0].0),
+        key_path: path(files[1].0),
+        ca_path: path("ca.crt"),
+        pki,
+        pki_mount,
+        pki_role_path,
+        allowed_domains: if ingress {
+            g.hosts.join(",")
+        } else {
+            format!("{}.{}.svc", g.name, g.namespace)
+        },
+        server_flag: ingress,
+        client_flag: !ingress,
+        ttl,
+        secret_path: read_path.replacen("/data/", "/", usize::from(cfg.kv_version == 2)),
+        policy: format!("gateway-{}-{name}", g.name),
+        policy_hcl,
+        role_path: format!("auth/{auth_mount}/role/{}", g.name),
+        service_account: g.name.clone(),
+    }
+}
+
 /// A string as a YAML scalar: a `|` block (indented by `indent`) when it spans lines,
 /// else a double-quoted string (JSON's escaping is valid YAML).
 fn yaml_scalar(value: &str, indent: usize) -> String {
@@ -319,6 +507,18 @@ fn registry() -> Result<Handlebars<'static>, RenderError> {
             SERVICE_ACCOUNT,
             include_str!("templates/istiod-serviceaccount.yaml.hbs"),
         ),
+        (
+            "gateway-values",
+            include_str!("templates/gateway-values.yaml.hbs"),
+        ),
+        (
+            "gateway-istio",
+            include_str!("templates/gateway-istio.yaml.hbs"),
+        ),
+        (
+            "gateway-vault-setup",
+            include_str!("templates/gateway-vault-setup.sh.hbs"),
+        ),
     ] {
         hb.register_template_string(name, text)
             .map_err(|e| RenderError {
@@ -347,30 +547,41 @@ pub fn render(cfg: &RenderConfig) -> Result<Vec<ClusterFiles>, RenderError> {
                 ChartLayout::Pilot => "values-pilot",
                 ChartLayout::TopLevel => "values-top-level",
             };
+            let file = |name: &str, content: String| RenderedFile {
+                name: name.to_string(),
+                content,
+            };
+            let mut files = vec![
+                file(VALUES, run(values_template, &d)?),
+                file(ISTIO_OPERATOR, run(ISTIO_OPERATOR, &d)?),
+                file(POLICY, d.policy_hcl.clone()),
+                file(SETUP, run(SETUP, &d)?),
+                file(SERVICE_ACCOUNT, run(SERVICE_ACCOUNT, &d)?),
+            ];
+            for g in &cfg.gateways {
+                let gd = gateway_data(cfg, c, g);
+                let run = |template: &'static str| {
+                    hb.render(template, &gd).map_err(|e| RenderError {
+                        template,
+                        message: e.to_string(),
+                    })
+                };
+                files.push(file(
+                    &format!("gateway-{}-values.yaml", g.name),
+                    run("gateway-values")?,
+                ));
+                files.push(file(
+                    &format!("gateway-{}.yaml", g.name),
+                    run("gateway-istio")?,
+                ));
+                files.push(file(
+                    &format!("gateway-{}-vault-setup.sh", g.name),
+                    run("gateway-vault-setup")?,
+                ));
+            }
             Ok(ClusterFiles {
                 cluster: c.name.clone(),
-                files: vec![
-                    RenderedFile {
-                        name: VALUES,
-                        content: run(values_template, &d)?,
-                    },
-                    RenderedFile {
-                        name: ISTIO_OPERATOR,
-                        content: run(ISTIO_OPERATOR, &d)?,
-                    },
-                    RenderedFile {
-                        name: POLICY,
-                        content: d.policy_hcl.clone(),
-                    },
-                    RenderedFile {
-                        name: SETUP,
-                        content: run(SETUP, &d)?,
-                    },
-                    RenderedFile {
-                        name: SERVICE_ACCOUNT,
-                        content: run(SERVICE_ACCOUNT, &d)?,
-                    },
-                ],
+                files,
             })
         })
         .collect()
