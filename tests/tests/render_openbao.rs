@@ -226,3 +226,184 @@ fn a_setup_rendered_for_another_kv_version_stops_with_a_clear_error() -> Result<
     );
     Ok(())
 }
+
+/// The rendered gateway setup run against OpenBao with a real PKI mount: the ingress
+/// gateway's policy issues exactly what its templates ask for (and the PKI role refuses
+/// other names), the files rendered from one issuance hold the leaf first and a key that
+/// matches it, and the egress gateway's policy reads its KV secret and nothing else.
+#[test]
+fn rendered_gateways_issue_and_read_from_openbao() -> Result<()> {
+    use vault_istio::bundle::{pem, x509};
+    use vault_istio::template::{self, Lookup};
+    let Some(bao) = OpenBao::start()? else {
+        return Ok(());
+    };
+    let dir = tempfile::tempdir()?;
+    let d = dir.path();
+    let seed = vault_istio_testbed::upstream_seed();
+    let certs = d.join("certs/istiod-cluster1");
+    std::fs::create_dir_all(&certs)?;
+    for (_, f) in FILES {
+        std::fs::copy(
+            seed.join(format!("certs/istiod-cluster1/{f}")),
+            certs.join(f),
+        )?;
+    }
+    std::fs::create_dir_all(d.join("output"))?;
+    std::fs::copy(seed.join("certs/root-cert.pem"), d.join("output/cluster1-ca.pem"))?;
+    let cfg = RenderConfig::parse(&SourceFile::new(
+        "render.yaml",
+        r#"clusters:
+  - name: cluster1
+    kubernetesHost: https://cluster1.example.test:6443
+    kubernetesCaFile: output/cluster1-ca.pem
+kv: {version: 2}
+gateways:
+  - name: istio-ingressgateway
+    hosts: ["shop.example.com", "api.example.com"]
+    pki: {mount: pki_int, role: ingress, ttl: 72h}
+  - name: istio-egressgateway
+    direction: egress
+    hosts: ["partner.example.org"]
+    kv: {path: gateways/egress}
+"#,
+    ))?;
+    let rendered = render::render(&cfg)?;
+    let files = &rendered[0];
+    let out = d.join("out/cluster1");
+    std::fs::create_dir_all(&out)?;
+    for f in &files.files {
+        std::fs::write(out.join(&f.name), &f.content)?;
+    }
+    // The PKI mount and its CA are the operator's; the rest comes from the scripts.
+    ok_post(
+        &bao,
+        "sys/mounts/pki_int",
+        &json!({"type": "pki", "config": {"max_lease_ttl": "87600h"}}),
+    )?;
+    ok_post(
+        &bao,
+        "pki_int/root/generate/internal",
+        &json!({"common_name": "Example Issuing CA", "ttl": "8760h"}),
+    )?;
+    run_setup(&bao, d, "cluster1")?;
+    let egress_pem = std::fs::read_to_string(certs.join("ca-cert.pem"))?;
+    ok_post(
+        &bao,
+        "kubernetes-cluster1-secrets/data/gateways/egress",
+        &json!({"data": {"cert": egress_pem, "key": "unused", "ca": egress_pem}}),
+    )?;
+    for g in ["istio-ingressgateway", "istio-egressgateway"] {
+        bao.run_script(
+            Path::new(&format!("out/cluster1/gateway-{g}-vault-setup.sh")),
+            d,
+        )?;
+    }
+    let role = ok(
+        &bao,
+        "GET",
+        "auth/kubernetes-cluster1/role/istio-ingressgateway",
+    )?;
+    assert_eq!(
+        role["data"]["bound_service_account_names"],
+        json!(["istio-ingressgateway"])
+    );
+    assert_eq!(
+        role["data"]["bound_service_account_namespaces"],
+        json!(["istio-ingress"])
+    );
+
+    let token_for = |policy: &str| -> Result<String> {
+        let t = ok_post(&bao, "auth/token/create", &json!({"policies": [policy]}))?;
+        Ok(t["auth"]["client_token"]
+            .as_str()
+            .context("client_token")?
+            .to_string())
+    };
+    // The ingress templates' own `secret` call, as the agent would make it.
+    let spec_text = files
+        .file("gateway-istio-ingressgateway-values.yaml")
+        .unwrap();
+    let docs = vault_istio::source::yaml::parse(spec_text)?;
+    let ann = |file: &str| -> String {
+        docs[0]
+            .root
+            .path(&[
+                "podAnnotations",
+                &format!("vault.hashicorp.com/agent-inject-template-{file}"),
+            ])
+            .and_then(|n| n.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let (crt_t, key_t) = (ann("tls.crt"), ann("tls.key"));
+    let crt = template::parse(&crt_t, "{{", "}}");
+    let key = template::parse(&key_t, "{{", "}}");
+    let read = &crt.secret_reads[0];
+    assert_eq!(read, &key.secret_reads[0], "one issuance for both files");
+    let mut body = serde_json::Map::new();
+    for a in &read.extra_args {
+        let (k, v) = a.split_once('=').context("key=value")?;
+        body.insert(k.to_string(), json!(v));
+    }
+    let ingress = token_for("gateway-istio-ingressgateway-cluster1")?;
+    let path = read.path.clone().context("path")?;
+    let (status, issued) = bao.request_as(&ingress, "POST", &path, Some(&Value::Object(body)))?;
+    assert_eq!(status, 200, "{issued}");
+    // Another name: the PKI role refuses it.
+    let (status, refused) = bao.request_as(
+        &ingress,
+        "POST",
+        &path,
+        Some(&json!({"common_name": "evil.example.net"})),
+    )?;
+    assert_eq!(status, 400, "{refused}");
+    // Nothing else of Vault for this token.
+    let (status, _) = bao.request_as(
+        &ingress,
+        "GET",
+        "kubernetes-cluster1-secrets/data/istiod-service/certs",
+        None,
+    )?;
+    assert_eq!(status, 403);
+
+    // What the agent writes from that issuance: leaf first, its issuer next, a matching key.
+    let resolve = |_: &str, chain: &[String]| match chain {
+        [d, f] if d == "Data" => issued["data"][f.as_str()]
+            .as_str()
+            .map_or(Lookup::MissingKey, |v| Lookup::Value(v.to_string())),
+        _ => Lookup::Unknown,
+    };
+    let crt_file = crt.render(&crt_t, &resolve).text;
+    let key_file = key.render(&key_t, &resolve).text;
+    let blocks = pem::scan(&crt_file);
+    assert_eq!(blocks.len(), 2, "{crt_file}");
+    let leaf =
+        x509::parse_certificate(blocks[0].der.as_ref().unwrap()).map_err(anyhow::Error::msg)?;
+    let issuer =
+        x509::parse_certificate(blocks[1].der.as_ref().unwrap()).map_err(anyhow::Error::msg)?;
+    assert_eq!(leaf.issuer, issuer.subject);
+    assert_eq!(leaf.dns_names, ["shop.example.com", "api.example.com"]);
+    let key_block = &pem::scan(&key_file)[0];
+    let private = x509::parse_private_key(&key_block.label, key_block.der.as_ref().unwrap())
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    assert!(private.matches(&leaf), "the key is the leaf's");
+
+    // The egress gateway reads its KV secret, and nothing else.
+    let egress = token_for("gateway-istio-egressgateway-cluster1")?;
+    let (status, _) = bao.request_as(
+        &egress,
+        "GET",
+        "kubernetes-cluster1-secrets/data/gateways/egress",
+        None,
+    )?;
+    assert_eq!(status, 200);
+    let (status, _) = bao.request_as(
+        &egress,
+        "GET",
+        "kubernetes-cluster1-secrets/data/istiod-service/certs",
+        None,
+    )?;
+    assert_eq!(status, 403);
+    Ok(())
+}
