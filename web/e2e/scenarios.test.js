@@ -139,6 +139,15 @@ test('render: a setup per cluster, with KV v2 paths when asked', async () => {
   assert.equal(await page.locator('details.file[data-file^="cluster2/"]').count(), 5);
   await page.selectOption('.render-form select >> nth=0', '2');
   assert.match(await policy.textContent(), /kubernetes-cluster1-secrets\/data\/istiod-service\/certs/);
+  // Gateways: an ingress with a PKI certificate and an egress with a KV client certificate.
+  await page.getByLabel('Ingress gateway hosts').fill('shop.example.com, api.example.com');
+  await page.getByLabel('Egress gateway: external hosts').fill('partner.example.org');
+  const values = page.locator('details.file[data-file="cluster1/gateway-istio-ingressgateway-values.yaml"] pre');
+  await values.waitFor({ state: 'attached' });
+  assert.match(await values.textContent(), /secret "pki_int\/issue\/ingress" "common_name=shop.example.com" "alt_names=api.example.com"/);
+  assert.equal(await page.locator('details.file[data-file^="cluster2/"]').count(), 11);
+  const egress = page.locator('details.file[data-file="cluster2/gateway-istio-egressgateway.yaml"] pre');
+  assert.match(await egress.textContent(), /clientCertificate: "\/vault\/secrets\/client.crt"/);
   await screenshot(page, 'render');
   await page.click('nav.tabs button:has-text("Check")');
 });

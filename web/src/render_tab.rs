@@ -18,6 +18,12 @@ struct Form {
     revision: String,
     chart_layout: String,
     hardening: bool,
+    /// Hosts an ingress gateway serves with a Vault PKI certificate (none: no gateway).
+    ingress_hosts: String,
+    /// `mount/role` of the PKI role that issues it.
+    ingress_pki: String,
+    /// External hosts an egress gateway reaches with a client certificate from KV.
+    egress_hosts: String,
 }
 
 impl Default for Form {
@@ -34,6 +40,9 @@ impl Default for Form {
             revision: String::new(),
             chart_layout: "pilot".into(),
             hardening: true,
+            ingress_hosts: String::new(),
+            ingress_pki: "pki_int/ingress".into(),
+            egress_hosts: String::new(),
         }
     }
 }
@@ -67,6 +76,35 @@ impl Form {
             q(&self.chart_layout),
             self.hardening
         ));
+        let list = |s: &str| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(q)
+                .collect::<Vec<_>>()
+        };
+        let (ingress, egress) = (list(&self.ingress_hosts), list(&self.egress_hosts));
+        if !ingress.is_empty() || !egress.is_empty() {
+            y.push_str("gateways:\n");
+        }
+        if !ingress.is_empty() {
+            let (mount, role) = self
+                .ingress_pki
+                .rsplit_once('/')
+                .unwrap_or(("pki", self.ingress_pki.as_str()));
+            y.push_str(&format!(
+                "  - name: istio-ingressgateway\n    direction: ingress\n    hosts: [{}]\n    pki: {{mount: {}, role: {}}}\n",
+                ingress.join(", "),
+                q(mount),
+                q(role)
+            ));
+        }
+        if !egress.is_empty() {
+            y.push_str(&format!(
+                "  - name: istio-egressgateway\n    direction: egress\n    hosts: [{}]\n    kv: {{path: \"gateways/egress-{{cluster}}\"}}\n",
+                egress.join(", ")
+            ));
+        }
         y
     }
 }
@@ -130,6 +168,9 @@ pub fn render_tab() -> Html {
                     </select></label>
                 <label class="check"><input type="checkbox" checked={form.hardening} onchange={hardening} />
                     <span>{ "Hardening (error-on-missing-key, exit on auth error)" }</span></label>
+                { field("Ingress gateway hosts (comma-separated; empty: none)", &form.ingress_hosts, text(|f| &mut f.ingress_hosts)) }
+                { field("Ingress certificate: Vault PKI mount/role", &form.ingress_pki, text(|f| &mut f.ingress_pki)) }
+                { field("Egress gateway: external hosts (client certificate from KV)", &form.egress_hosts, text(|f| &mut f.egress_hosts)) }
             </form>
             <details><summary>{ "render.yaml" }</summary><pre id="render-config">{ config }</pre></details>
             { match rendered {
