@@ -250,7 +250,10 @@ fn rendered_gateways_issue_and_read_from_openbao() -> Result<()> {
         )?;
     }
     std::fs::create_dir_all(d.join("output"))?;
-    std::fs::copy(seed.join("certs/root-cert.pem"), d.join("output/cluster1-ca.pem"))?;
+    std::fs::copy(
+        seed.join("certs/root-cert.pem"),
+        d.join("output/cluster1-ca.pem"),
+    )?;
     let cfg = RenderConfig::parse(&SourceFile::new(
         "render.yaml",
         r#"clusters:

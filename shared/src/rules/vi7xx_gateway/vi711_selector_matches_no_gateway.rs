@@ -3,9 +3,10 @@ use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Flags an Istio Gateway whose `selector` matches none of the gateway workloads in the
-    /// inputs (only when some gateway workload is given: a Gateway linted alone is not
-    /// judged).
+    /// Flags an Istio Gateway that names certificate files when its `selector` matches none
+    /// of the gateway workloads in the inputs (only when some gateway workload is given: a
+    /// Gateway linted alone is not judged; Gateways without files are not this tool's
+    /// business).
     ///
     /// ## Why it breaks
     /// A Gateway applies to the gateway pods whose labels include every selector label. No
@@ -32,8 +33,12 @@ declare_rule! {
     /// spec:
     ///   selector: {istio: ingressgateway}
     ///   servers:
-    ///     - port: {number: 80, name: http, protocol: HTTP}
+    ///     - port: {number: 443, name: https, protocol: HTTPS}
     ///       hosts: ["shop.example.com"]
+    ///       tls:
+    ///         mode: SIMPLE
+    ///         serverCertificate: /vault/secrets/tls.crt
+    ///         privateKey: /vault/secrets/tls.key
     /// ```
     ///
     /// Use instead:
@@ -47,13 +52,17 @@ declare_rule! {
     /// spec:
     ///   selector: {istio: ingress}
     ///   servers:
-    ///     - port: {number: 80, name: http, protocol: HTTP}
+    ///     - port: {number: 443, name: https, protocol: HTTPS}
     ///       hosts: ["shop.example.com"]
+    ///       tls:
+    ///         mode: SIMPLE
+    ///         serverCertificate: /vault/secrets/tls.crt
+    ///         privateKey: /vault/secrets/tls.key
     /// ```
     code: "VI711",
     name: "selector-matches-no-gateway",
     severity: Error,
-    title: "a Gateway's selector matches none of the gateway workloads given",
+    title: "a Gateway with certificate files selects none of the gateway workloads given",
     since: "0.1.0",
     Gateways: check,
 }
@@ -67,6 +76,14 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
         let Some(selector) = &gw.selector else {
             continue; // no selector: every gateway proxy
         };
+        let names_files = gw.servers.iter().any(|s| {
+            s.tls
+                .as_ref()
+                .is_some_and(|t| !t.files(crate::gateway::SERVER_FILE_FIELDS).is_empty())
+        });
+        if !names_files {
+            continue;
+        }
         if !inv.selected(gw, t.scoped_to_namespace).is_empty() {
             continue;
         }
