@@ -65,7 +65,7 @@ pub fn man_page() -> anyhow::Result<u8> {
 pub enum Command {
     /// Lint istiod Helm values, IstioOperator or Deployment/Pod manifests for Vault wiring.
     Lint(LintArgs),
-    /// Verify Istio CA bundles (ca-key.pem, ca-cert.pem, cert-chain.pem, root-cert.pem) as istiod and Envoy will; several at once for cross-cluster trust.
+    /// Verify Istio CA bundles (ca-key.pem, ca-cert.pem, cert-chain.pem, root-cert.pem) as istiod and Envoy will; several at once for cross-cluster trust. With --gateway, the certificate files a gateway serves.
     Verify(VerifyArgs),
     /// Generate each cluster's istiod values, IstioOperator overlay, Vault policy, Vault setup script and ServiceAccount manifest from one config.
     Render(RenderArgs),
@@ -161,7 +161,7 @@ pub struct ReportArgs {
 
 #[derive(Args, Debug)]
 #[command(
-    after_help = "Inputs:\n  DIR            a directory with the four files (or with one sub-directory per cluster)\n  FILE.pem       the files themselves (ca-key.pem, ca-cert.pem, cert-chain.pem, root-cert.pem)\n  secret.yaml    a Kubernetes Secret manifest (cacerts: data or stringData)\n  kv.json        the output of `vault kv get -format=json <path>` (KV v1 or v2)\n\nExamples:\n  kubectl vault-istio verify certs/cluster1\n  kubectl vault-istio verify certs/cluster1 certs/cluster2        # also checks cross-cluster trust\n  kubectl get secret cacerts -n istio-system -o yaml | kubectl vault-istio verify -\n  vault kv get -format=json secret/istio/ca | kubectl vault-istio verify -\n\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 could not run."
+    after_help = "Inputs:\n  DIR            a directory with the four files (or with one sub-directory per cluster)\n  FILE.pem       the files themselves (ca-key.pem, ca-cert.pem, cert-chain.pem, root-cert.pem)\n  secret.yaml    a Kubernetes Secret manifest (cacerts: data or stringData)\n  kv.json        the output of `vault kv get -format=json <path>` (KV v1 or v2)\n  --gateway DIR  a gateway's files: tls.crt + tls.key, or client.crt + client.key (+ ca.crt)\n\nExamples:\n  kubectl vault-istio verify certs/cluster1\n  kubectl vault-istio verify certs/cluster1 certs/cluster2        # also checks cross-cluster trust\n  kubectl get secret cacerts -n istio-system -o yaml | kubectl vault-istio verify -\n  vault kv get -format=json secret/istio/ca | kubectl vault-istio verify -\n  kubectl vault-istio verify --gateway ingress/ --host shop.example.com\n  kubectl vault-istio verify --gateway ingress/ --gateway-file gw.yaml   # hosts from the Gateway\n\nExit codes: 0 no finding at or above --fail-on, 1 findings, 2 could not run."
 )]
 pub struct VerifyArgs {
     /// Bundles to verify: directories, PEM files, Secret manifests, Vault JSON, or `-` for stdin.
@@ -179,6 +179,35 @@ pub struct VerifyArgs {
     /// Vault JSON field names: `ca_key=key` etc. (defaults ca_key, ca_cert, cert_chain, root_cert).
     #[arg(long = "field", value_name = "FILE=FIELD", value_delimiter = ',')]
     pub fields: Vec<String>,
+    /// Check the files a gateway serves, as the Vault Agent Injector rendered them:
+    /// DIR/tls.crt + DIR/tls.key, or an egress gateway's DIR/client.crt + DIR/client.key,
+    /// with DIR/ca.crt when present; repeatable. Instead of CA bundles.
+    #[arg(
+        long = "gateway",
+        value_name = "DIR",
+        help_heading = "Gateway files",
+        conflicts_with_all = ["paths", "filenames", "fields"]
+    )]
+    pub gateways: Vec<String>,
+    /// A host the served certificate must cover (a Gateway's `servers[].hosts`; `ns/` is
+    /// dropped, `*` skipped); repeatable or comma-separated.
+    #[arg(
+        long = "host",
+        value_name = "NAME",
+        value_delimiter = ',',
+        help_heading = "Gateway files",
+        requires = "gateways"
+    )]
+    pub hosts: Vec<String>,
+    /// An Istio Gateway manifest: the served certificate must cover the hosts of its
+    /// servers whose `serverCertificate` file has the same name (tls.crt); `-` for stdin.
+    #[arg(
+        long = "gateway-file",
+        value_name = "FILE",
+        help_heading = "Gateway files",
+        requires = "gateways"
+    )]
+    pub gateway_file: Option<String>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

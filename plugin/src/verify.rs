@@ -9,15 +9,19 @@ use std::io::IsTerminal;
 use std::path::Path;
 use vault_istio::bundle::input::{self as binput, VaultFields};
 use vault_istio::bundle::{BundleInput, FileKind, Member};
+use vault_istio::gateway::served;
 use vault_istio::report::{RenderInput, json, sarif, text};
 use vault_istio::{SourceFile, verify};
 
 pub fn run(args: VerifyArgs) -> anyhow::Result<u8> {
+    if !args.gateways.is_empty() {
+        return run_gateway(&args);
+    }
     let mut paths = args.paths.clone();
     paths.extend(args.filenames.iter().cloned());
     if paths.is_empty() {
         output::error(
-            "nothing to verify: give a directory with the four CA files, the files, a Secret manifest or Vault JSON (`-` for stdin), e.g. `kubectl vault-istio verify certs/cluster1`",
+            "nothing to verify: give a directory with the four CA files, the files, a Secret manifest or Vault JSON (`-` for stdin), e.g. `kubectl vault-istio verify certs/cluster1`; or `--gateway DIR` for the files a gateway serves",
         );
         return Ok(exit::COULD_NOT_RUN);
     }
@@ -31,21 +35,8 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<u8> {
             return Ok(exit::COULD_NOT_RUN);
         }
     };
-    let now = match &args.at {
-        Some(at) => {
-            match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
-                Ok(t) => t.unix_timestamp(),
-                Err(e) => {
-                    output::error(&format!(
-                        "--at {at}: not an RFC 3339 time such as 2024-06-01T00:00:00Z ({e})"
-                    ));
-                    return Ok(exit::COULD_NOT_RUN);
-                }
-            }
-        }
-        None => std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+    let Some(now) = clock(args.at.as_deref()) else {
+        return Ok(exit::COULD_NOT_RUN);
     };
 
     let cap = args.report.max_input_bytes;
@@ -112,6 +103,202 @@ pub fn run(args: VerifyArgs) -> anyhow::Result<u8> {
         &args.report,
         could_not_run,
     ))
+}
+
+/// `--at`, else the system clock, as Unix seconds; `None` (said on stderr) when `--at` is
+/// not an RFC 3339 time.
+fn clock(at: Option<&str>) -> Option<i64> {
+    match at {
+        Some(at) => {
+            match time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339) {
+                Ok(t) => Some(t.unix_timestamp()),
+                Err(e) => {
+                    output::error(&format!(
+                        "--at {at}: not an RFC 3339 time such as 2024-06-01T00:00:00Z ({e})"
+                    ));
+                    None
+                }
+            }
+        }
+        None => Some(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
+        ),
+    }
+}
+
+/// `verify --gateway DIR...`: the files each gateway serves, checked against `--host` and
+/// the hosts of `--gateway-file`.
+fn run_gateway(args: &VerifyArgs) -> anyhow::Result<u8> {
+    if !output::ignore_codes_known(&args.report) {
+        return Ok(exit::COULD_NOT_RUN);
+    }
+    let Some(now) = clock(args.at.as_deref()) else {
+        return Ok(exit::COULD_NOT_RUN);
+    };
+    let cap = args.report.max_input_bytes;
+    let gateway_file = match args
+        .gateway_file
+        .as_deref()
+        .map(|f| inputs::read_text(f, cap))
+    {
+        None => None,
+        Some(Ok(src)) => Some(src),
+        Some(Err(e)) => {
+            output::error(&format!("{}: {}", e.file, e.message));
+            return Ok(exit::COULD_NOT_RUN);
+        }
+    };
+    let mut could_not_run = false;
+    let mut served = Vec::new();
+    for dir in &args.gateways {
+        let found = match served_inputs(dir, cap) {
+            Ok(found) => found,
+            Err(errors) => {
+                for e in errors {
+                    output::error(&format!("{}: {}", e.file, e.message));
+                }
+                could_not_run = true;
+                continue;
+            }
+        };
+        for mut input in found {
+            if input.client {
+                if !args.hosts.is_empty() || gateway_file.is_some() {
+                    output::note(&format!(
+                        "{}: an egress client certificate; --host and --gateway-file apply to served certificates only",
+                        input.cert.name
+                    ));
+                }
+            } else {
+                input.hosts = args.hosts.clone();
+                if let Some(src) = &gateway_file {
+                    let cert_name = Path::new(&input.cert.name)
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default()
+                        .to_string();
+                    match served::gateway_hosts(src, &cert_name) {
+                        Ok(hosts) => {
+                            for h in hosts {
+                                if !input.hosts.contains(&h) {
+                                    input.hosts.push(h);
+                                }
+                            }
+                        }
+                        Err(e) => {
+                            output::error(&format!("--gateway-file {e}"));
+                            could_not_run = true;
+                            continue;
+                        }
+                    }
+                }
+            }
+            served.push(input);
+        }
+    }
+    if served.is_empty() {
+        return Ok(exit::COULD_NOT_RUN);
+    }
+    let (findings, summaries) =
+        served::verify_served(&served, now, args.expires_within, &args.report.ignore);
+    let no_sources: [SourceFile; 0] = [];
+    let render = RenderInput {
+        findings: &findings,
+        sources: &no_sources,
+        checked: (summaries.len(), "served certificate", "served certificates"),
+    };
+    match args.report.output {
+        Format::Json => output::stdout(&json::render_served(&findings, &summaries))?,
+        Format::Sarif => output::stdout(&sarif::render(&findings))?,
+        Format::Text => {
+            let color = output::use_color(args.report.color, std::io::stdout().is_terminal());
+            let mut out = text::render_served(&summaries, color);
+            if findings.is_empty() {
+                output::stdout(&out)?;
+                eprintln!("✔ no issues found ({})", text::summary_line(&render, false));
+            } else {
+                out.push_str(&text::render(&render, color));
+                output::stdout(&out)?;
+            }
+        }
+    }
+    Ok(output::exit_code(&findings, &args.report, could_not_run))
+}
+
+/// The gateway files in `dir`: `tls.crt` with `tls.key`, and/or `client.crt` with
+/// `client.key`, each with `ca.crt` when present. A certificate without its key is still
+/// checked (VI740 says the key is missing); a directory with neither certificate is an
+/// error that names the files looked for.
+fn served_inputs(dir: &str, cap: u64) -> Result<Vec<served::ServedInput>, Vec<InputError>> {
+    let label = if dir.len() > 1 {
+        dir.trim_end_matches('/')
+    } else {
+        dir
+    };
+    let fail = |message: String| {
+        vec![InputError {
+            file: label.to_string(),
+            message,
+        }]
+    };
+    let base = Path::new(label);
+    if !base.is_dir() {
+        return Err(fail(if base.exists() {
+            "not a directory: --gateway takes the directory the files were rendered into (tls.crt and tls.key, or client.crt and client.key)".into()
+        } else {
+            "no such directory".into()
+        }));
+    }
+    let path = |name: &str| base.join(name).display().to_string();
+    let read = |name: &str, errors: &mut Vec<InputError>| -> Option<SourceFile> {
+        if !base.join(name).exists() {
+            return None;
+        }
+        match inputs::read_text(&path(name), cap) {
+            Ok(src) => Some(src),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        }
+    };
+    let mut errors = Vec::new();
+    let mut found = Vec::new();
+    let pairs = [
+        ("tls.crt", "tls.key", false),
+        ("client.crt", "client.key", true),
+    ];
+    let present: Vec<_> = pairs
+        .iter()
+        .filter(|(crt, _, _)| base.join(crt).exists())
+        .collect();
+    if present.is_empty() {
+        return Err(fail(
+            "no tls.crt (with tls.key) or client.crt (with client.key) here: --gateway takes the directory the Vault Agent Injector renders a gateway's files into (ca.crt is read too when present)".into(),
+        ));
+    }
+    let ca = read("ca.crt", &mut errors);
+    for (crt, key, client) in present {
+        let Some(cert) = read(crt, &mut errors) else {
+            continue;
+        };
+        let key = read(key, &mut errors);
+        found.push(served::ServedInput {
+            dir_label: label.to_string(),
+            cert,
+            key,
+            ca: ca.clone(),
+            hosts: Vec::new(),
+            client: *client,
+        });
+    }
+    if errors.is_empty() {
+        Ok(found)
+    } else {
+        Err(errors)
+    }
 }
 
 /// `--field ca_key=key,ca_cert=cert` → Vault field names.

@@ -209,6 +209,107 @@ impl MeshPki {
     }
 }
 
+/// A gateway's certificate as Vault PKI issues it and the injector renders it
+/// (`verify --gateway`): a leaf for some host names, issued by an issuing CA under a root.
+#[derive(Clone)]
+pub struct GatewayCerts {
+    /// The leaf (`.Data.certificate`): CN and DNS SANs from the names, serverAuth and
+    /// clientAuth, valid from yesterday for 90 days.
+    pub leaf_pem: String,
+    /// The leaf's key, PKCS#8 (`.Data.private_key`).
+    pub key_pem: String,
+    /// The issuing CA (`.Data.issuing_ca`).
+    pub issuing_pem: String,
+    /// The root, for `ca.crt`.
+    pub root_pem: String,
+}
+
+impl std::fmt::Debug for GatewayCerts {
+    // Never print the key, even in a failing test's output.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayCerts")
+            .field("key_pem", &"[redacted]")
+            .field("leaf_pem", &self.leaf_pem)
+            .finish_non_exhaustive()
+    }
+}
+
+impl GatewayCerts {
+    /// A fresh root → issuing CA → leaf for `names` (the first is the CN), P-256 keys.
+    pub fn generate(names: &[&str]) -> Result<GatewayCerts> {
+        let now = rcgen::date_time_ymd(1970, 1, 1)
+            + SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .context("the clock is before 1970")?;
+        let yesterday = now - DAY;
+        let ca = |cn: &str, pathlen: Option<u8>| {
+            let mut p = CertificateParams::default();
+            p.distinguished_name = name(&[(DnType::OrganizationName, "Example")], cn);
+            p.is_ca = IsCa::Ca(match pathlen {
+                Some(n) => BasicConstraints::Constrained(n),
+                None => BasicConstraints::Unconstrained,
+            });
+            p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+            p.not_before = yesterday;
+            p.not_after = yesterday + 3650 * DAY;
+            p
+        };
+        let root_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let root = ca("Root CA", None);
+        let root_pem = root.self_signed(&root_key)?.pem();
+        let root = Issuer::new(root, root_key);
+        let issuing_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let issuing = ca("Issuing CA", Some(0));
+        let issuing_pem = issuing.signed_by(&issuing_key, &root)?.pem();
+        let issuing = Issuer::new(issuing, issuing_key);
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?;
+        let mut leaf =
+            CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())?;
+        leaf.distinguished_name = name(
+            &[(DnType::OrganizationName, "Example")],
+            names.first().copied().unwrap_or("leaf"),
+        );
+        leaf.key_usages = vec![
+            KeyUsagePurpose::DigitalSignature,
+            KeyUsagePurpose::KeyEncipherment,
+        ];
+        leaf.extended_key_usages = vec![
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        leaf.use_authority_key_identifier_extension = true;
+        leaf.not_before = yesterday;
+        leaf.not_after = yesterday + 90 * DAY;
+        Ok(GatewayCerts {
+            leaf_pem: leaf.signed_by(&key, &issuing)?.pem(),
+            key_pem: key.serialize_pem(),
+            issuing_pem,
+            root_pem,
+        })
+    }
+
+    /// Writes `tls.crt` (leaf then issuing CA, or the CA first when `ca_first`), `tls.key`
+    /// and `ca.crt` (the root) into `dir` (created if needed).
+    pub fn write_dir(&self, dir: impl AsRef<Path>, ca_first: bool) -> Result<()> {
+        let dir = dir.as_ref();
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let crt = if ca_first {
+            format!("{}{}", self.issuing_pem, self.leaf_pem)
+        } else {
+            format!("{}{}", self.leaf_pem, self.issuing_pem)
+        };
+        for (file, text) in [
+            ("tls.crt", crt.as_str()),
+            ("tls.key", self.key_pem.as_str()),
+            ("ca.crt", self.root_pem.as_str()),
+        ] {
+            std::fs::write(dir.join(file), text)
+                .with_context(|| format!("writing {}", dir.join(file).display()))?;
+        }
+        Ok(())
+    }
+}
+
 fn name(attrs: &[(DnType, &str)], cn: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
     for (ty, value) in attrs {

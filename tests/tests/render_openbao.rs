@@ -391,6 +391,22 @@ gateways:
     let private = x509::parse_private_key(&key_block.label, key_block.der.as_ref().unwrap())
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert!(private.matches(&leaf), "the key is the leaf's");
+    // `verify --gateway` on those files with the Gateway's hosts: nothing to say.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs() as i64;
+    let served = vault_istio::gateway::served::ServedInput {
+        dir_label: "ingress".into(),
+        cert: SourceFile::new("ingress/tls.crt", crt_file.clone()),
+        key: Some(SourceFile::new("ingress/tls.key", key_file.clone())),
+        ca: None,
+        hosts: vec!["shop.example.com".into(), "api.example.com".into()],
+        client: false,
+    };
+    let (findings, _) = vault_istio::gateway::served::verify_served(&[served], now, 86_400, &[]);
+    // The issuer is a root (a one-level PKI), which clients hold: a leaf plus that root is
+    // a complete chain.
+    assert!(findings.is_empty(), "{findings:#?}");
 
     // The egress gateway reads its KV secret, and nothing else.
     let egress = token_for("gateway-istio-egressgateway-cluster1")?;

@@ -5,6 +5,7 @@
 //! selects usually live in different files.
 
 pub mod read;
+pub mod served;
 
 use crate::model::{IstiodSpec, Place};
 

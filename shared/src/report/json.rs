@@ -46,6 +46,20 @@ pub fn render_verify(report: &crate::verify::Report) -> String {
     )
 }
 
+/// `verify --gateway -o json`: the same envelope, with `served` (per gateway directory:
+/// the leaf and its issuers as the files hold them, the leaf's DNS names, the hosts checked,
+/// the key type and whether it matches the leaf).
+pub fn render_served(
+    findings: &[crate::Finding],
+    served: &[crate::gateway::served::ServedSummary],
+) -> String {
+    envelope(
+        findings,
+        ("served", served.len()),
+        vec![("served", json!(served))],
+    )
+}
+
 /// `audit -o json`: the same envelope, with `clusters` (what was read from each: server,
 /// Istio namespace, istiod Deployments, reads that failed, or why it was unreachable), so a
 /// cluster without findings is still visible.

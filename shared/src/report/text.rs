@@ -292,3 +292,74 @@ pub fn render_chains(report: &crate::verify::Report, color: bool) -> String {
     }
     out
 }
+
+/// `verify --gateway`'s overview: per directory, the leaf and its issuers as the files
+/// hold them, the leaf's names against the hosts, and the key.
+pub fn render_served(served: &[crate::gateway::served::ServedSummary], color: bool) -> String {
+    let p = Palette::new(color);
+    let mut out = String::new();
+    for s in served {
+        let what = if s.client {
+            "client certificate"
+        } else {
+            "served certificate"
+        };
+        let _ = writeln!(out, "{} ({what} {})", paint(p.bold, &s.label), s.file);
+        if s.chain.is_empty() {
+            let _ = writeln!(out, "  (no readable certificate)");
+        }
+        for (i, c) in s.chain.iter().enumerate() {
+            let (role, indent) = if i == 0 {
+                ("leaf".to_string(), String::new())
+            } else {
+                ("issuer".to_string(), format!("{}└─ ", "   ".repeat(i - 1)))
+            };
+            let left = if c.days_left < 0 {
+                paint(p.error, &format!("expired {} days ago", -c.days_left))
+            } else {
+                format!("{} days left", c.days_left)
+            };
+            let issued_by = if i + 1 == s.chain.len() && c.issuer != c.subject {
+                format!("  issued by {}", c.issuer)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                out,
+                "  {indent}{role}: {}  [{}, not after {}, {left}]  ({} #{}){issued_by}",
+                c.subject, c.key, c.not_after, c.file, c.block
+            );
+        }
+        if !s.chain.is_empty() {
+            let names = if s.dns_names.is_empty() {
+                "(none)".to_string()
+            } else {
+                s.dns_names.join(", ")
+            };
+            let _ = writeln!(out, "  names: {names}");
+        }
+        if !s.hosts.is_empty() {
+            let _ = writeln!(out, "  hosts: {}", s.hosts.join(", "));
+        }
+        match (&s.key, s.key_matches) {
+            (Some(k), Some(true)) => {
+                let _ = writeln!(out, "  key: {k}, matches the leaf");
+            }
+            (Some(k), Some(false)) => {
+                let _ = writeln!(
+                    out,
+                    "  key: {k}, {}",
+                    paint(p.error, "does NOT match the leaf")
+                );
+            }
+            (Some(k), None) => {
+                let _ = writeln!(out, "  key: {k}");
+            }
+            (None, _) => {
+                let _ = writeln!(out, "  key: none readable (see the findings)");
+            }
+        }
+        out.push('\n');
+    }
+    out
+}

@@ -88,6 +88,8 @@ pub enum Check {
     Vault(fn(&crate::audit::VaultTarget<'_>, &mut Emitter<'_>)),
     /// Every gateway input together: workloads, Gateways, DestinationRules.
     Gateways(fn(&GatewayTarget<'_>, &mut Emitter<'_>)),
+    /// One gateway's served certificate files (`verify --gateway` only).
+    Served(fn(&crate::gateway::served::ServedTarget, &mut Emitter<'_>)),
 }
 
 /// What a gateway rule is given: everything gateway-related in the inputs, and the Istio
@@ -340,6 +342,13 @@ pub static RULES: &[&Rule] = &[
     &vi7xx_gateway::vi732_dr_files_unscoped::RULE,
     &vi7xx_gateway::vi733_dr_ca_omitted_private_pki::RULE,
     &vi7xx_gateway::vi734_dr_istio_mutual_with_files::RULE,
+    &vi7xx_gateway::vi740_served_cert_unreadable::RULE,
+    &vi7xx_gateway::vi741_served_cert_not_leaf_first::RULE,
+    &vi7xx_gateway::vi742_served_key_mismatch::RULE,
+    &vi7xx_gateway::vi743_served_chain_incomplete::RULE,
+    &vi7xx_gateway::vi744_served_eku_wrong::RULE,
+    &vi7xx_gateway::vi745_served_cert_validity::RULE,
+    &vi7xx_gateway::vi746_served_cert_san_misses_host::RULE,
 ];
 
 /// Codes that once existed and must never be reused, with the reason they went.

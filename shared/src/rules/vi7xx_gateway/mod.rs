@@ -32,6 +32,13 @@ pub mod vi731_dr_credential_name_with_files;
 pub mod vi732_dr_files_unscoped;
 pub mod vi733_dr_ca_omitted_private_pki;
 pub mod vi734_dr_istio_mutual_with_files;
+pub mod vi740_served_cert_unreadable;
+pub mod vi741_served_cert_not_leaf_first;
+pub mod vi742_served_key_mismatch;
+pub mod vi743_served_chain_incomplete;
+pub mod vi744_served_eku_wrong;
+pub mod vi745_served_cert_validity;
+pub mod vi746_served_cert_san_misses_host;
 
 use crate::gateway::{IstioGateway, Located, Server, Tls};
 use crate::model::Place;
@@ -110,6 +117,25 @@ pub(crate) fn server_tls(
             .iter()
             .filter_map(move |s| s.tls.as_ref().map(|t| (g, s, t)))
     })
+}
+
+/// Whether certificate name `san` covers `host`: equal (case-insensitive), or a
+/// `*.suffix` wildcard covering exactly one more label. A wildcard host needs the same
+/// wildcard.
+pub(crate) fn covers(san: &str, host: &str) -> bool {
+    let (san, host) = (san.to_ascii_lowercase(), host.to_ascii_lowercase());
+    if san == host {
+        return true;
+    }
+    match (san.strip_prefix("*."), host.split_once('.')) {
+        (Some(suffix), Some((label, rest))) => label != "*" && !label.is_empty() && rest == suffix,
+        _ => false,
+    }
+}
+
+/// The name in a Gateway `hosts` entry: `ns/shop.example.com` → `shop.example.com`.
+pub(crate) fn host_name(host: &str) -> &str {
+    host.rsplit('/').next().unwrap_or(host)
 }
 
 /// `port 443 (HTTPS)` for messages; messages start with it (lower case, rule style).
@@ -196,5 +222,30 @@ pub(crate) fn version_note(t: &crate::rules::GatewayTarget<'_>) -> String {
         format!("judged as Istio {}", t.istio_version)
     } else {
         format!("judged as Istio {}; pass --istio-version", t.istio_version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{covers, host_name};
+
+    #[test]
+    fn wildcards_cover_one_label() {
+        assert!(covers("shop.example.com", "SHOP.example.com"));
+        assert!(covers("*.example.com", "shop.example.com"));
+        assert!(!covers("*.example.com", "a.shop.example.com"));
+        assert!(!covers("*.example.com", "example.com"));
+        assert!(!covers("shop.example.com", "*.example.com"));
+        assert!(covers("*.example.com", "*.example.com"));
+    }
+
+    #[test]
+    fn host_names_drop_the_namespace() {
+        assert_eq!(
+            host_name("istio-ingress/shop.example.com"),
+            "shop.example.com"
+        );
+        assert_eq!(host_name("./shop.example.com"), "shop.example.com");
+        assert_eq!(host_name("*"), "*");
     }
 }

@@ -1,5 +1,5 @@
 use super::pki::{field_sources, issue_arg};
-use super::{at, gateway_name, port_label, server_tls};
+use super::{at, covers, gateway_name, host_name, port_label, server_tls};
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
@@ -79,20 +79,6 @@ declare_rule! {
     Gateways: check,
 }
 
-/// Whether certificate name `san` covers `host`: equal (case-insensitive), or a
-/// `*.suffix` wildcard covering exactly one more label. A wildcard host needs the same
-/// wildcard.
-fn covers(san: &str, host: &str) -> bool {
-    let (san, host) = (san.to_ascii_lowercase(), host.to_ascii_lowercase());
-    if san == host {
-        return true;
-    }
-    match (san.strip_prefix("*."), host.split_once('.')) {
-        (Some(suffix), Some((label, rest))) => label != "*" && !label.is_empty() && rest == suffix,
-        _ => false,
-    }
-}
-
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     let inv = t.inventory;
     for (gw, server, _) in server_tls(&inv.gateways) {
@@ -120,8 +106,7 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
                 continue; // no literal names: nothing to compare
             }
             for (host, place) in &server.hosts {
-                // `ns/host`: the part after the slash is the host name.
-                let name = host.rsplit('/').next().unwrap_or(host);
+                let name = host_name(host);
                 if name == "*" || names.iter().any(|n| covers(n, name)) {
                     continue;
                 }
@@ -138,20 +123,5 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
                 .help(format!("add `{name}` to `alt_names` in the `secret \"{}\"` call", issue.path.as_deref().unwrap_or_default()));
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::covers;
-
-    #[test]
-    fn wildcards_cover_one_label() {
-        assert!(covers("shop.example.com", "SHOP.example.com"));
-        assert!(covers("*.example.com", "shop.example.com"));
-        assert!(!covers("*.example.com", "a.shop.example.com"));
-        assert!(!covers("*.example.com", "example.com"));
-        assert!(!covers("shop.example.com", "*.example.com"));
-        assert!(covers("*.example.com", "*.example.com"));
     }
 }
