@@ -240,24 +240,7 @@ pub fn render_chains(report: &crate::verify::Report, color: bool) -> String {
                 )
             );
         }
-        match (&b.key, b.key_matches) {
-            (Some(k), Some(true)) => {
-                let _ = writeln!(out, "  key: {k}, matches ca-cert");
-            }
-            (Some(k), Some(false)) => {
-                let _ = writeln!(
-                    out,
-                    "  key: {k}, {}",
-                    paint(p.error, "does NOT match ca-cert")
-                );
-            }
-            (Some(k), None) => {
-                let _ = writeln!(out, "  key: {k}");
-            }
-            (None, _) => {
-                let _ = writeln!(out, "  key: none readable (see the findings)");
-            }
-        }
+        key_line(&mut out, &p, b.key.as_deref(), b.key_matches, "ca-cert");
         out.push('\n');
     }
     if let Some(t) = &report.trust {
@@ -341,25 +324,30 @@ pub fn render_served(served: &[crate::gateway::served::ServedSummary], color: bo
         if !s.hosts.is_empty() {
             let _ = writeln!(out, "  hosts: {}", s.hosts.join(", "));
         }
-        match (&s.key, s.key_matches) {
-            (Some(k), Some(true)) => {
-                let _ = writeln!(out, "  key: {k}, matches the leaf");
-            }
-            (Some(k), Some(false)) => {
-                let _ = writeln!(
-                    out,
-                    "  key: {k}, {}",
-                    paint(p.error, "does NOT match the leaf")
-                );
-            }
-            (Some(k), None) => {
-                let _ = writeln!(out, "  key: {k}");
-            }
-            (None, _) => {
-                let _ = writeln!(out, "  key: none readable (see the findings)");
-            }
-        }
+        key_line(&mut out, &p, s.key.as_deref(), s.key_matches, "the leaf");
         out.push('\n');
     }
     out
+}
+
+/// `  key: <what>, matches <cert>` (or does NOT, or nothing readable), for the chain views.
+fn key_line(out: &mut String, p: &Palette, key: Option<&str>, matches: Option<bool>, cert: &str) {
+    match (key, matches) {
+        (Some(k), Some(true)) => {
+            let _ = writeln!(out, "  key: {k}, matches {cert}");
+        }
+        (Some(k), Some(false)) => {
+            let _ = writeln!(
+                out,
+                "  key: {k}, {}",
+                paint(p.error, &format!("does NOT match {cert}"))
+            );
+        }
+        (Some(k), None) => {
+            let _ = writeln!(out, "  key: {k}");
+        }
+        (None, _) => {
+            let _ = writeln!(out, "  key: none readable (see the findings)");
+        }
+    }
 }

@@ -5,6 +5,7 @@
 use crate::gateway::{GatewayWorkload, IstioGateway, Server};
 use crate::injector::InjectorConfig;
 use crate::injector::config::SecretFile;
+use crate::rules::GatewayTarget;
 use crate::template::{SecretRead, Template};
 
 /// A file a server names, and the template that renders it on one selected workload.
@@ -108,22 +109,34 @@ pub(crate) fn sources<'a>(
 
 /// The templates behind a server's `field` (`serverCertificate`, `privateKey`…).
 pub(crate) fn field_sources<'a>(
-    inv: &'a crate::gateway::Inventory,
+    t: &GatewayTarget<'a>,
     gw: &IstioGateway,
     server: &Server,
-    scoped: bool,
-    version: crate::gateway::IstioVersion,
     field: &str,
 ) -> Vec<Source<'a>> {
     let Some(tls) = &server.tls else {
         return Vec::new();
     };
-    let Some(f) = super::used_files(tls, version)
+    let Some(f) = super::used_files(tls, t.istio_version)
         .into_iter()
         .find(|f| f.key == field)
     else {
         return Vec::new();
     };
     let path = super::resolved(f.text.as_deref().unwrap_or_default());
-    sources(inv, gw, scoped, &path)
+    sources(t.inventory, gw, t.scoped_to_namespace, &path)
+}
+
+/// Every Gateway server's `serverCertificate` template on the pods the Gateway selects,
+/// with the Gateway and the server.
+pub(crate) fn served_certificates<'a>(
+    t: &GatewayTarget<'a>,
+) -> Vec<(&'a IstioGateway, &'a Server, Source<'a>)> {
+    super::server_tls(&t.inventory.gateways)
+        .flat_map(|(gw, server, _)| {
+            field_sources(t, gw, server, "serverCertificate")
+                .into_iter()
+                .map(move |src| (gw, server, src))
+        })
+        .collect()
 }

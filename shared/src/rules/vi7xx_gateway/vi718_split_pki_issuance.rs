@@ -95,16 +95,8 @@ declare_rule! {
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     let inv = t.inventory;
     for (gw, server, _) in server_tls(&inv.gateways) {
-        let scoped = t.scoped_to_namespace;
-        let certs = field_sources(
-            inv,
-            gw,
-            server,
-            scoped,
-            t.istio_version,
-            "serverCertificate",
-        );
-        let keys = field_sources(inv, gw, server, scoped, t.istio_version, "privateKey");
+        let certs = field_sources(t, gw, server, "serverCertificate");
+        let keys = field_sources(t, gw, server, "privateKey");
         for cert in &certs {
             let Some(key) = keys
                 .iter()

@@ -1,5 +1,5 @@
-use super::pki::field_sources;
-use super::{gateway_name, port_label, server_tls};
+use super::pki::served_certificates;
+use super::{gateway_name, port_label};
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
@@ -79,36 +79,26 @@ declare_rule! {
 }
 
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
-    let inv = t.inventory;
-    for (gw, server, _) in server_tls(&inv.gateways) {
-        for src in field_sources(
-            inv,
-            gw,
-            server,
-            t.scoped_to_namespace,
-            t.istio_version,
-            "serverCertificate",
-        ) {
-            let fields = src.printed_issue_fields();
-            let Some(first) = fields
-                .iter()
-                .find(|f| matches!(f.as_str(), "certificate" | "issuing_ca" | "ca_chain"))
-            else {
-                continue;
-            };
-            if first == "certificate" {
-                continue;
-            }
-            out.emit_located(
-                &src.located(),
-                format!(
-                    "{}, {}: the template of `{}` prints `.Data.{first}` before `.Data.certificate`, so the file starts with the CA and does not match the private key",
-                    port_label(server),
-                    gateway_name(gw),
-                    src.file.file_name()
-                ),
-            )
-            .help("print `.Data.certificate` first, then the issuing CA or chain");
+    for (gw, server, src) in served_certificates(t) {
+        let fields = src.printed_issue_fields();
+        let Some(first) = fields
+            .iter()
+            .find(|f| matches!(f.as_str(), "certificate" | "issuing_ca" | "ca_chain"))
+        else {
+            continue;
+        };
+        if first == "certificate" {
+            continue;
         }
+        out.emit_located(
+            &src.located(),
+            format!(
+                "{}, {}: the template of `{}` prints `.Data.{first}` before `.Data.certificate`, so the file starts with the CA and does not match the private key",
+                port_label(server),
+                gateway_name(gw),
+                src.file.file_name()
+            ),
+        )
+        .help("print `.Data.certificate` first, then the issuing CA or chain");
     }
 }

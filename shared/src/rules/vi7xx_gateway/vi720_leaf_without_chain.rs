@@ -1,5 +1,5 @@
-use super::pki::field_sources;
-use super::{gateway_name, port_label, server_tls};
+use super::pki::served_certificates;
+use super::{gateway_name, port_label};
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
@@ -81,32 +81,22 @@ declare_rule! {
 }
 
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
-    let inv = t.inventory;
-    for (gw, server, _) in server_tls(&inv.gateways) {
-        for src in field_sources(
-            inv,
-            gw,
-            server,
-            t.scoped_to_namespace,
-            t.istio_version,
-            "serverCertificate",
-        ) {
-            let fields = src.printed_issue_fields();
-            let leaf = fields.iter().any(|f| f == "certificate");
-            let chain = fields.iter().any(|f| f == "issuing_ca" || f == "ca_chain");
-            if !leaf || chain {
-                continue;
-            }
-            out.emit_located(
-                &src.located(),
-                format!(
-                    "{}, {}: the template of `{}` prints the certificate without `.Data.issuing_ca` or `.Data.ca_chain`, so clients that trust only the root cannot verify it",
-                    port_label(server),
-                    gateway_name(gw),
-                    src.file.file_name()
-                ),
-            )
-            .help("print `.Data.issuing_ca` (or the `.Data.ca_chain` entries) after `.Data.certificate`");
+    for (gw, server, src) in served_certificates(t) {
+        let fields = src.printed_issue_fields();
+        let leaf = fields.iter().any(|f| f == "certificate");
+        let chain = fields.iter().any(|f| f == "issuing_ca" || f == "ca_chain");
+        if !leaf || chain {
+            continue;
         }
+        out.emit_located(
+            &src.located(),
+            format!(
+                "{}, {}: the template of `{}` prints the certificate without `.Data.issuing_ca` or `.Data.ca_chain`, so clients that trust only the root cannot verify it",
+                port_label(server),
+                gateway_name(gw),
+                src.file.file_name()
+            ),
+        )
+        .help("print `.Data.issuing_ca` (or the `.Data.ca_chain` entries) after `.Data.certificate`");
     }
 }

@@ -1,5 +1,5 @@
-use super::pki::{field_sources, issue_arg};
-use super::{at, covers, gateway_name, host_name, port_label, server_tls};
+use super::pki::{issue_arg, served_certificates};
+use super::{at, covers, gateway_name, host_name, port_label};
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
@@ -80,48 +80,38 @@ declare_rule! {
 }
 
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
-    let inv = t.inventory;
-    for (gw, server, _) in server_tls(&inv.gateways) {
-        for src in field_sources(
-            inv,
-            gw,
-            server,
-            t.scoped_to_namespace,
-            t.istio_version,
-            "serverCertificate",
-        ) {
-            let Some(issue) = src.issue() else { continue };
-            let mut names: Vec<String> = Vec::new();
-            if let Some(cn) = issue_arg(issue, "common_name") {
-                names.push(cn.trim().to_string());
+    for (gw, server, src) in served_certificates(t) {
+        let Some(issue) = src.issue() else { continue };
+        let mut names: Vec<String> = Vec::new();
+        if let Some(cn) = issue_arg(issue, "common_name") {
+            names.push(cn.trim().to_string());
+        }
+        if let Some(alt) = issue_arg(issue, "alt_names") {
+            names.extend(
+                alt.split(',')
+                    .map(|n| n.trim().to_string())
+                    .filter(|n| !n.is_empty()),
+            );
+        }
+        if names.is_empty() {
+            continue; // no literal names: nothing to compare
+        }
+        for (host, place) in &server.hosts {
+            let name = host_name(host);
+            if name == "*" || names.iter().any(|n| covers(n, name)) {
+                continue;
             }
-            if let Some(alt) = issue_arg(issue, "alt_names") {
-                names.extend(
-                    alt.split(',')
-                        .map(|n| n.trim().to_string())
-                        .filter(|n| !n.is_empty()),
-                );
-            }
-            if names.is_empty() {
-                continue; // no literal names: nothing to compare
-            }
-            for (host, place) in &server.hosts {
-                let name = host_name(host);
-                if name == "*" || names.iter().any(|n| covers(n, name)) {
-                    continue;
-                }
-                out.emit_located(
-                    &at(&gw.at, place),
-                    format!(
-                        "{}, {}: host `{name}` is not among the names `{}` asks Vault PKI for ({}), so clients reaching it get a certificate name mismatch",
-                        port_label(server),
-                        gateway_name(gw),
-                        src.file.file_name(),
-                        names.join(", ")
-                    ),
-                )
-                .help(format!("add `{name}` to `alt_names` in the `secret \"{}\"` call", issue.path.as_deref().unwrap_or_default()));
-            }
+            out.emit_located(
+                &at(&gw.at, place),
+                format!(
+                    "{}, {}: host `{name}` is not among the names `{}` asks Vault PKI for ({}), so clients reaching it get a certificate name mismatch",
+                    port_label(server),
+                    gateway_name(gw),
+                    src.file.file_name(),
+                    names.join(", ")
+                ),
+            )
+            .help(format!("add `{name}` to `alt_names` in the `secret \"{}\"` call", issue.path.as_deref().unwrap_or_default()));
         }
     }
 }
