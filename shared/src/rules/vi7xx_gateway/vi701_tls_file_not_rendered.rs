@@ -6,6 +6,11 @@ declare_rule! {
     /// Flags a certificate file a Gateway server names that no gateway pod it selects has:
     /// none of the Vault Agent Injector annotations on those pods renders that path.
     ///
+    ///
+    /// Only judged when Vault is in play: some selected pod carries Vault injector
+    /// annotations, or the path is under `/vault/`. A certificate mounted from a Secret
+    /// volume on gateways without the injector is not this tool's business.
+    ///
     /// ## Why it breaks
     /// Envoy never opens the files itself: pilot-agent in the gateway pod reads them and
     /// serves them over SDS. When the path does not exist there, pilot-agent logs "failed
@@ -83,9 +88,15 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
         if selected.is_empty() {
             continue; // VI711's case, or no gateway workload among the inputs
         }
+        let vault_in_play = selected
+            .iter()
+            .any(|w| w.spec.annotations.iter().any(|a| a.vault_name().is_some()));
         for field in used_files(tls, t.istio_version) {
             let written = field.text.as_deref().unwrap_or_default();
             let path = resolved(written);
+            if !vault_in_play && !path.starts_with("/vault/") {
+                continue; // a file from another volume, on gateways without the injector
+            }
             let shown = if written == path {
                 format!("`{}: {path}`", field.key)
             } else {
