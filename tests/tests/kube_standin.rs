@@ -673,3 +673,70 @@ fn fixtures_are_checked_against_the_schema() {
         "{err}"
     );
 }
+
+/// Istio's networking custom resources, as the audit of gateways will read them: served
+/// under `networking.istio.io/v1` with discovery, short names and categories, so the real
+/// kubectl finds them the way it does on a cluster with Istio's CRDs.
+#[test]
+fn kubectl_reads_istio_gateways_and_destination_rules() -> Result<()> {
+    let Some(bin) = kubectl()? else { return Ok(()) };
+    let f = cluster1().with_yaml(
+        r#"apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: shop, namespace: istio-ingress}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+    - port: {number: 443, name: https, protocol: HTTPS}
+      hosts: ["shop.example.com"]
+      tls: {mode: SIMPLE, serverCertificate: /vault/secrets/tls.crt, privateKey: /vault/secrets/tls.key}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: partner, namespace: istio-egress}
+spec:
+  host: partner.example.org
+  workloadSelector: {matchLabels: {istio: egressgateway}}
+  trafficPolicy:
+    tls: {mode: MUTUAL, clientCertificate: /vault/secrets/client.crt, privateKey: /vault/secrets/client.key}
+"#,
+    )?;
+    // A custom resource still needs a name, like on a real API server.
+    let mut bad = cluster1();
+    let err = bad
+        .add_yaml("apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {}\nspec: {}\n")
+        .expect_err("a nameless Gateway is refused");
+    assert!(format!("{err:#}").contains("metadata.name"), "{err:#}");
+
+    let k = KubeStandIn::start(f)?;
+    let kc = Kubectl::new(bin, &k)?;
+    let list: Value = serde_json::from_str(&kc.ok(&["get", "gw", "-A", "-o", "json"])?)?;
+    assert_eq!(list["items"][0]["kind"], "Gateway");
+    assert_eq!(list["items"][0]["apiVersion"], "networking.istio.io/v1");
+    assert_eq!(
+        list["items"][0]["spec"]["servers"][0]["tls"]["serverCertificate"],
+        "/vault/secrets/tls.crt"
+    );
+    let dr = kc.ok(&[
+        "get",
+        "destinationrules.networking.istio.io",
+        "partner",
+        "-n",
+        "istio-egress",
+        "-o",
+        "yaml",
+    ])?;
+    assert!(
+        dr.contains("clientCertificate: /vault/secrets/client.crt"),
+        "{dr}"
+    );
+    // The category lists both kinds, as `kubectl get istio-io` does on a cluster.
+    let table = kc.ok(&["get", "istio-io", "-A"])?;
+    assert!(
+        table.contains("gateway.networking.istio.io/shop")
+            && table.contains("destinationrule.networking.istio.io/partner"),
+        "{table}"
+    );
+    assert!(k.requests().iter().all(|r| !r.is_write()));
+    Ok(())
+}

@@ -10,6 +10,8 @@
 //! types, so the JSON has the real schema):
 //! - `/version`, `/healthz`; discovery `/api`, `/api/v1`, `/apis`, `/apis/<group>/<version>`
 //!   (legacy discovery, which clients fall back to when they asked for the aggregated kind);
+//! - Istio's `networking.istio.io/v1` `Gateway` and `DestinationRule` custom resources (kept
+//!   as written: no k8s-openapi type), with their short names and categories;
 //! - `get` and `list` of namespaced, cluster-wide and cluster-scoped resources, with
 //!   `labelSelector` and `fieldSelector`; `XxxList` bodies whose items carry no
 //!   `apiVersion`/`kind`, like a real server; server-side printing (`Table`) when the client

@@ -81,6 +81,43 @@ where
     }
 }
 
+/// Istio's networking custom resources have no k8s-openapi type: an object is checked for
+/// what the API server checks of every custom resource (a name, and `spec` an object as
+/// Istio's CRD schemas require) and kept as written.
+fn custom_object(value: Value) -> Result<Value> {
+    anyhow::ensure!(
+        value["metadata"]["name"].is_string(),
+        "metadata.name must be a string"
+    );
+    anyhow::ensure!(
+        value.get("spec").is_none_or(Value::is_object),
+        "spec must be an object"
+    );
+    Ok(value)
+}
+
+fn istio_networking(
+    kind: &'static str,
+    list_kind: &'static str,
+    plural: &'static str,
+    short_names: &'static [&'static str],
+) -> ResourceType {
+    ResourceType {
+        group: "networking.istio.io",
+        version: "v1",
+        api_version: "networking.istio.io/v1",
+        kind,
+        list_kind,
+        plural,
+        singular: kind.to_ascii_lowercase(),
+        namespaced: true,
+        short_names,
+        // Istio's CRDs put them in these categories (`kubectl get istio-io`).
+        categories: &["istio-io", "networking-istio-io"],
+        normalize: custom_object,
+    }
+}
+
 /// Every type the stand-in stores and serves, in discovery order.
 pub static TYPES: LazyLock<Vec<ResourceType>> = LazyLock::new(|| {
     vec![
@@ -100,6 +137,13 @@ pub static TYPES: LazyLock<Vec<ResourceType>> = LazyLock::new(|| {
         rt::<rbac::v1::Role>(&[], &[]),
         rt::<admissionregistration::v1::MutatingWebhookConfiguration>(&[], &["api-extensions"]),
         rt::<admissionregistration::v1::ValidatingWebhookConfiguration>(&[], &["api-extensions"]),
+        istio_networking("Gateway", "GatewayList", "gateways", &["gw"]),
+        istio_networking(
+            "DestinationRule",
+            "DestinationRuleList",
+            "destinationrules",
+            &["dr"],
+        ),
     ]
 });
 
@@ -110,6 +154,7 @@ pub const GROUPS: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io", "v1"),
     ("admissionregistration.k8s.io", "v1"),
     ("authentication.k8s.io", "v1"),
+    ("networking.istio.io", "v1"),
 ];
 
 /// The type for `apiVersion` + `kind` (fixture loading).
