@@ -587,3 +587,78 @@ fn the_demo_clusters_show_one_leftover_cacerts_error() {
         assert!(!r.stdout.contains(&line[..24]) && !r.stderr.contains(&line[..24]));
     }
 }
+
+/// The live gateways: the gateway Deployments and Istio Gateway objects of every namespace
+/// are read and judged by the gateway rules as files are; a path no selected pod renders is
+/// VI701 at the live Gateway.
+#[test]
+fn live_gateways_are_judged_like_files() {
+    const GATEWAY: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata: {name: istio-ingressgateway, namespace: istio-ingress}
+spec:
+  selector: {matchLabels: {istio: ingressgateway}}
+  template:
+    metadata:
+      labels: {app: istio-ingressgateway, istio: ingressgateway}
+      annotations:
+        inject.istio.io/templates: gateway
+        vault.hashicorp.com/agent-inject: "true"
+        vault.hashicorp.com/role: istio-ingressgateway
+        vault.hashicorp.com/agent-inject-secret-tls.crt: kv/ingress/tls
+        vault.hashicorp.com/agent-inject-secret-tls.key: kv/ingress/tls
+    spec:
+      containers: [{name: istio-proxy, image: auto}]
+---
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: shop, namespace: istio-ingress}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+    - port: {number: 443, name: https, protocol: HTTPS}
+      hosts: ["shop.example.com"]
+      tls: {mode: SIMPLE, serverCertificate: /vault/secrets/tls.crt, privateKey: /vault/secrets/tls.key}
+"#;
+    let healthy = cluster1().with_yaml(GATEWAY).unwrap();
+    let (r, findings, k) = audit_one(healthy);
+    assert!(
+        codes(&findings).iter().all(|c| !c.starts_with("VI7")),
+        "{}",
+        r.stdout
+    );
+    assert_read_only(&k);
+    // The reads happened: both CRDs and the Deployments of every namespace.
+    let paths: Vec<String> = k.requests().iter().map(|q| q.path.clone()).collect();
+    for p in [
+        "/apis/networking.istio.io/v1/gateways",
+        "/apis/networking.istio.io/v1/destinationrules",
+        "/apis/apps/v1/deployments",
+    ] {
+        assert!(paths.iter().any(|q| q == p), "{p} not read: {paths:?}");
+    }
+
+    let broken = cluster1()
+        .with_yaml(&GATEWAY.replace(
+            "serverCertificate: /vault/secrets/tls.crt",
+            "serverCertificate: /vault/secrets/cert.pem",
+        ))
+        .unwrap();
+    let (r, findings, _k) = audit_one(broken);
+    let vi701 = with_code(&findings, "VI701");
+    assert_eq!(vi701.len(), 1, "{}", r.stdout);
+    assert_eq!(
+        vi701[0]["location"]["file"], "k8s/cluster1/istio-ingress/Gateway/shop",
+        "{}",
+        r.stdout
+    );
+    assert!(
+        vi701[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("istio-ingress/istio-ingressgateway (Deployment"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(r.code, 1);
+}

@@ -88,6 +88,7 @@ fn healthy() -> ClusterSnapshot {
                 root_cert: ROOT.into(),
             },
         ]),
+        gateway_objects: vec![],
     }
 }
 

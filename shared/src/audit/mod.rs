@@ -87,6 +87,7 @@ pub fn evaluate_with_vault(
                 check(&target, &mut Emitter::new(&rule.meta, &mut findings));
             }
         }
+        // istiod's live Deployments and the gateway objects, judged as files are.
         let manifests: Vec<crate::SourceFile> = s
             .istiod
             .iter()
@@ -97,6 +98,12 @@ pub fn evaluate_with_vault(
                     d.manifest.clone(),
                 )
             })
+            .chain(s.gateway_objects.iter().map(|o| {
+                crate::SourceFile::new(
+                    s.object_uri(&o.namespace, &o.kind, &o.name),
+                    o.manifest.clone(),
+                )
+            }))
             .collect();
         let report = crate::lint(
             &manifests,

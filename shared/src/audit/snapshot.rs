@@ -50,6 +50,23 @@ pub struct ClusterSnapshot {
     /// ConfigMaps could not be listed.
     #[serde(default)]
     pub root_cert_configmaps: Option<Vec<RootCertConfigMap>>,
+    /// Gateway objects from every namespace, as manifests: Istio `Gateway` and
+    /// `DestinationRule` objects and the Deployments that run gateway proxies. The gateway
+    /// (VI7xx) rules judge them as they judge files. Empty when none exist or they could
+    /// not be listed (then `problems` says so).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gateway_objects: Vec<ObjectManifest>,
+}
+
+/// A live object kept whole (as JSON), for the lint rules.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectManifest {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// The object as JSON (`managedFields` dropped).
+    pub manifest: String,
 }
 
 impl ClusterSnapshot {

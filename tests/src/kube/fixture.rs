@@ -478,7 +478,10 @@ mod tests {
         assert!(allowed("list", "", "secrets", "istio-system"));
         assert!(!allowed("list", "", "secrets", "default"));
         assert!(!allowed("get", "", "secrets", "istio-system"));
-        assert!(!allowed("list", "apps", "deployments", "kube-system"));
+        // Gateway Deployments and Istio's gateway objects live in any namespace.
+        assert!(allowed("list", "apps", "deployments", "kube-system"));
+        assert!(allowed("list", "networking.istio.io", "gateways", "shop"));
+        assert!(!allowed("get", "apps", "deployments", "kube-system"));
         assert!(!allowed("list", "", "deployments", "istio-system"));
         // Read-only: no write verb anywhere.
         for r in &rules {
