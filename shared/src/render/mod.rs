@@ -152,11 +152,27 @@ fn annotations(cfg: &RenderConfig, cluster: &str, read_path: &str) -> Vec<Annota
             add(&format!("error-on-missing-key-{file}"), "true".into());
         }
     }
-    add("role", cfg.role.clone());
-    add(
-        "auth-path",
-        format!("auth/{}", substitute(&cfg.auth_mount, cluster)),
-    );
+    out.extend(login_annotations(
+        cfg,
+        &cfg.role,
+        &substitute(&cfg.auth_mount, cluster),
+    ));
+    out
+}
+
+/// How the agent logs in and where it writes, after the file annotations: the role, the
+/// auth mount, a non-default volume path, the Vault address, and (hardening) exit on a
+/// failed login. The same for istiod and every gateway.
+fn login_annotations(cfg: &RenderConfig, role: &str, auth_mount: &str) -> Vec<Annotation> {
+    let mut out = Vec::new();
+    let mut add = |k: &str, v: String| {
+        out.push(Annotation {
+            key: format!("vault.hashicorp.com/{k}"),
+            value: v,
+        })
+    };
+    add("role", role.to_string());
+    add("auth-path", format!("auth/{auth_mount}"));
     if cfg.secret_volume_path != crate::injector::config::DEFAULT_SECRET_VOLUME_PATH {
         add("secret-volume-path", cfg.secret_volume_path.clone());
     }
@@ -351,17 +367,7 @@ fn gateway_data(cfg: &RenderConfig, cluster: &config::Cluster, g: &GatewayConfig
         add(&format!("agent-inject-secret-{file}"), read_path.clone());
         add(&format!("agent-inject-template-{file}"), template.clone());
     }
-    add("role", g.name.clone());
-    add("auth-path", format!("auth/{auth_mount}"));
-    if cfg.secret_volume_path != crate::injector::config::DEFAULT_SECRET_VOLUME_PATH {
-        add("secret-volume-path", cfg.secret_volume_path.clone());
-    }
-    if let Some(addr) = &cfg.vault_address {
-        add("service", addr.clone());
-    }
-    if cfg.hardening {
-        add("agent-auto-auth-exit-on-err", "true".into());
-    }
+    annotations.extend(login_annotations(cfg, &g.name, &auth_mount));
     let pki = matches!(g.source, CertSource::Pki { .. });
     let (pki_mount, pki_role_path, ttl) = match &g.source {
         CertSource::Pki { mount, role, ttl } => {

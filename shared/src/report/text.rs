@@ -208,27 +208,7 @@ pub fn render_chains(report: &crate::verify::Report, color: bool) -> String {
             } else {
                 "issuer".to_string()
             };
-            let indent = if i == 0 {
-                String::new()
-            } else {
-                format!("{}└─ ", "   ".repeat(i - 1))
-            };
-            let left = if c.days_left < 0 {
-                paint(p.error, &format!("expired {} days ago", -c.days_left))
-            } else {
-                format!("{} days left", c.days_left)
-            };
-            // The tree shows each issuer as the next line; say it where there is none.
-            let issued_by = if i + 1 == b.chain.len() && c.issuer != c.subject {
-                format!("  issued by {}", c.issuer)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "  {indent}{role}: {}  [{}, not after {}, {left}]  ({} #{}){issued_by}",
-                c.subject, c.key, c.not_after, c.file, c.block
-            );
+            chain_line(&mut out, &p, i, b.chain.len(), &role, c);
         }
         if !b.chain.is_empty() && !b.anchored {
             let _ = writeln!(
@@ -292,26 +272,8 @@ pub fn render_served(served: &[crate::gateway::served::ServedSummary], color: bo
             let _ = writeln!(out, "  (no readable certificate)");
         }
         for (i, c) in s.chain.iter().enumerate() {
-            let (role, indent) = if i == 0 {
-                ("leaf".to_string(), String::new())
-            } else {
-                ("issuer".to_string(), format!("{}└─ ", "   ".repeat(i - 1)))
-            };
-            let left = if c.days_left < 0 {
-                paint(p.error, &format!("expired {} days ago", -c.days_left))
-            } else {
-                format!("{} days left", c.days_left)
-            };
-            let issued_by = if i + 1 == s.chain.len() && c.issuer != c.subject {
-                format!("  issued by {}", c.issuer)
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                out,
-                "  {indent}{role}: {}  [{}, not after {}, {left}]  ({} #{}){issued_by}",
-                c.subject, c.key, c.not_after, c.file, c.block
-            );
+            let role = if i == 0 { "leaf" } else { "issuer" };
+            chain_line(&mut out, &p, i, s.chain.len(), role, c);
         }
         if !s.chain.is_empty() {
             let names = if s.dns_names.is_empty() {
@@ -350,4 +312,36 @@ fn key_line(out: &mut String, p: &Palette, key: Option<&str>, matches: Option<bo
             let _ = writeln!(out, "  key: none readable (see the findings)");
         }
     }
+}
+
+/// One certificate of a chain view: indented under the one before, with its validity, and
+/// its issuer named on the last line (the tree shows each issuer as the next line).
+fn chain_line(
+    out: &mut String,
+    p: &Palette,
+    i: usize,
+    len: usize,
+    role: &str,
+    c: &crate::verify::ChainEntry,
+) {
+    let indent = if i == 0 {
+        String::new()
+    } else {
+        format!("{}└─ ", "   ".repeat(i - 1))
+    };
+    let left = if c.days_left < 0 {
+        paint(p.error, &format!("expired {} days ago", -c.days_left))
+    } else {
+        format!("{} days left", c.days_left)
+    };
+    let issued_by = if i + 1 == len && c.issuer != c.subject {
+        format!("  issued by {}", c.issuer)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "  {indent}{role}: {}  [{}, not after {}, {left}]  ({} #{}){issued_by}",
+        c.subject, c.key, c.not_after, c.file, c.block
+    );
 }
