@@ -341,6 +341,10 @@ pub struct AuditArgs {
     /// token may do on each secret path. Implies --vault.
     #[arg(long, help_heading = "Vault", conflicts_with_all = ["no_vault", "from_snapshot"])]
     pub login_check: bool,
+    /// The Istio version gateway rules judge by (e.g. 1.26) [default: each cluster's oldest
+    /// istiod image tag, else the newest known].
+    #[arg(long, value_name = "VERSION", value_parser = parse_istio_version)]
+    pub istio_version: Option<vault_istio::gateway::IstioVersion>,
     #[command(flatten)]
     pub report: ReportArgs,
 }

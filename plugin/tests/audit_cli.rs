@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 mod common;
 use common::{Run, run_with};
 use serde_json::{Value, json};
-use vault_istio_testbed::kube::{AccessRule, ClusterFixture, KubeStandIn, Kubeconfig, fixture_dir};
+use vault_istio_testbed::kube::{
+    AccessRule, ClusterFixture, KubeStandIn, Kubeconfig, fixture_dir, inject,
+};
 
 const POD1: &str = "istiod-7d4b9c5f6b-x2k5p";
 
@@ -522,7 +524,7 @@ fn a_slow_cluster_times_out() {
 #[test]
 fn the_shipped_rbac_is_enough_for_the_whole_audit() {
     let rbac = include_str!("../../manifests/rbac/audit-rbac.yaml");
-    let mut f = cluster1();
+    let mut f = healthy_ingress();
     f.allow_only(AccessRule::from_rbac(rbac).expect("RBAC parses"));
     let (r, findings, k) = audit_one(f);
     assert_eq!(
@@ -588,12 +590,9 @@ fn the_demo_clusters_show_one_leftover_cacerts_error() {
     }
 }
 
-/// The live gateways: the gateway Deployments and Istio Gateway objects of every namespace
-/// are read and judged by the gateway rules as files are; a path no selected pod renders is
-/// VI701 at the live Gateway.
-#[test]
-fn live_gateways_are_judged_like_files() {
-    const GATEWAY: &str = r#"apiVersion: apps/v1
+/// An ingress gateway Deployment (as the `istio/gateway` chart renders one, with Vault
+/// annotations for two files) and the Gateway that serves them.
+const INGRESS: &str = r#"apiVersion: apps/v1
 kind: Deployment
 metadata: {name: istio-ingressgateway, namespace: istio-ingress}
 spec:
@@ -620,30 +619,112 @@ spec:
       hosts: ["shop.example.com"]
       tls: {mode: SIMPLE, serverCertificate: /vault/secrets/tls.crt, privateKey: /vault/secrets/tls.key}
 "#;
-    let healthy = cluster1().with_yaml(GATEWAY).unwrap();
-    let (r, findings, k) = audit_one(healthy);
-    assert!(
-        codes(&findings).iter().all(|c| !c.starts_with("VI7")),
+
+const POD: &str = "istio-ingressgateway-5c8d7f9b6d-h7x2k";
+const CERT: &str = "/vault/secrets/tls.crt";
+const KEY: &str = "/vault/secrets/tls.key";
+
+/// cluster1 with `objects` (INGRESS, or a variant) and the running pod of its gateway
+/// Deployment as both injectors mutate it, with `log` as its istio-proxy log.
+fn with_ingress(mut f: ClusterFixture, objects: &str, log: &str) -> ClusterFixture {
+    f.add_yaml(objects).unwrap();
+    let deployment = f
+        .object_mut("Deployment", "istio-ingress", "istio-ingressgateway")
+        .expect("the gateway Deployment")
+        .clone();
+    let pod = inject::running_pod(&deployment, "h7x2k");
+    assert_eq!(pod["metadata"]["name"], POD);
+    f.add_value(pod).unwrap();
+    f.set_log("istio-ingress", POD, "istio-proxy", log);
+    f
+}
+
+fn healthy_ingress() -> ClusterFixture {
+    with_ingress(
+        cluster1(),
+        INGRESS,
+        &inject::proxy_log_loading(&[(CERT, KEY)]),
+    )
+}
+
+fn gateway_codes(findings: &[Value]) -> Vec<String> {
+    codes(findings)
+        .into_iter()
+        .filter(|c| c.starts_with("VI7"))
+        .collect()
+}
+
+/// The live gateways: the gateway Deployments and Istio Gateway objects of every namespace
+/// are read and judged by the gateway rules as files are, and the pods they select are
+/// read with istio-proxy's file-certificate log lines. A healthy ingress is clean; a path
+/// no selected pod renders is VI701 at the live Gateway.
+#[test]
+fn live_gateways_are_judged_like_files() {
+    let (r, findings, k) = audit_one(healthy_ingress());
+    assert_eq!(
+        gateway_codes(&findings),
+        Vec::<String>::new(),
         "{}",
         r.stdout
     );
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert_read_only(&k);
-    // The reads happened: both CRDs and the Deployments of every namespace.
-    let paths: Vec<String> = k.requests().iter().map(|q| q.path.clone()).collect();
+    // The reads happened: both CRDs, the Deployments of every namespace, the gateway's
+    // pods by its Deployment's selector and by the Gateway's, and the start of the log.
+    let reqs = k.requests();
+    let paths: Vec<String> = reqs.iter().map(|q| q.path.clone()).collect();
     for p in [
         "/apis/networking.istio.io/v1/gateways",
         "/apis/networking.istio.io/v1/destinationrules",
         "/apis/apps/v1/deployments",
+        "/api/v1/namespaces/istio-ingress/pods",
+        "/api/v1/pods",
+        &format!("/api/v1/namespaces/istio-ingress/pods/{POD}/log"),
     ] {
         assert!(paths.iter().any(|q| q == p), "{p} not read: {paths:?}");
     }
+    let log = reqs
+        .iter()
+        .find(|q| q.path.ends_with("/log") && q.path.contains("istio-ingress"))
+        .unwrap();
+    assert!(
+        log.query.contains("container=istio-proxy") && log.query.contains("limitBytes="),
+        "{log:?}"
+    );
 
-    let broken = cluster1()
-        .with_yaml(&GATEWAY.replace(
+    // The saved snapshot keeps the file-certificate lines and never the access log.
+    let k = start(healthy_ingress());
+    let (dir, path) = kubeconfig(Kubeconfig::new().context("cluster1", &k));
+    let saved = dir.path().join("snap.json");
+    let r = run(&[
+        "--kubeconfig",
+        path.to_str().unwrap(),
+        "--context",
+        "cluster1",
+        "--save-snapshot",
+        saved.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let snap = std::fs::read_to_string(&saved).unwrap();
+    assert!(
+        snap.contains("adding watcher for file certificate /vault/secrets/tls.crt"),
+        "{snap}"
+    );
+    assert!(
+        !snap.contains("GET /cart"),
+        "access log lines stay out of snapshots"
+    );
+
+    let broken = with_ingress(
+        cluster1(),
+        &INGRESS.replace(
             "serverCertificate: /vault/secrets/tls.crt",
             "serverCertificate: /vault/secrets/cert.pem",
-        ))
-        .unwrap();
+        ),
+        &inject::proxy_log_missing("/vault/secrets/cert.pem", KEY),
+    );
     let (r, findings, _k) = audit_one(broken);
     let vi701 = with_code(&findings, "VI701");
     assert_eq!(vi701.len(), 1, "{}", r.stdout);
@@ -660,5 +741,110 @@ spec:
         "{}",
         r.stdout
     );
+    // And the proxy says so: VI754 quotes its error, at the pod.
+    let vi754 = with_code(&findings, "VI754");
+    assert_eq!(vi754.len(), 1, "{}", r.stdout);
+    assert_eq!(vi754[0]["location"]["name"], POD);
+    assert!(
+        vi754[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("open /vault/secrets/cert.pem: no such file or directory")
+    );
     assert_eq!(r.code, 1);
+}
+
+/// A Gateway whose selector matches no running pod: VI750 at its selector (VI711, the
+/// offline check, gives way to it), naming what the pods do carry.
+#[test]
+fn a_gateway_selecting_nothing_is_vi750() {
+    let f = with_ingress(
+        cluster1(),
+        &INGRESS.replace(
+            "  selector: {istio: ingressgateway}\n  servers",
+            "  selector: {istio: ingress}\n  servers",
+        ),
+        &inject::proxy_log_loading(&[]),
+    );
+    let (r, findings, _k) = audit_one(f);
+    assert_eq!(gateway_codes(&findings), ["VI750"], "{}", r.stdout);
+    let f = &with_code(&findings, "VI750")[0];
+    assert_eq!(
+        f["location"]["file"],
+        "k8s/cluster1/istio-ingress/Gateway/shop"
+    );
+    assert!(
+        f["message"]
+            .as_str()
+            .unwrap()
+            .contains("no pod carries those labels"),
+        "{f}"
+    );
+    assert_eq!(r.code, 1);
+}
+
+/// The Vault files rendered on the pod but not mounted into istio-proxy
+/// (`agent-inject-containers` without it): VI753 at the pod, besides the static VI716.
+#[test]
+fn files_not_mounted_in_istio_proxy_are_vi753() {
+    let objects = INGRESS.replace(
+        "        vault.hashicorp.com/agent-inject: \"true\"\n",
+        "        vault.hashicorp.com/agent-inject: \"true\"\n        vault.hashicorp.com/agent-inject-containers: vault-agent\n",
+    );
+    let f = with_ingress(cluster1(), &objects, &inject::proxy_log_missing(CERT, KEY));
+    let (r, findings, _k) = audit_one(f);
+    let vi753 = with_code(&findings, "VI753");
+    assert_eq!(vi753.len(), 2, "both files: {}", r.stdout);
+    assert_eq!(vi753[0]["location"]["kind"], "object");
+    assert_eq!(vi753[0]["location"]["name"], POD);
+    assert!(
+        vi753[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is in no volume mounted into `istio-proxy`"),
+        "{}",
+        r.stdout
+    );
+    let all = gateway_codes(&findings);
+    assert!(
+        all.contains(&"VI716".to_string()) && all.contains(&"VI754".to_string()),
+        "{all:?}"
+    );
+    assert!(
+        !all.contains(&"VI752".to_string()),
+        "the pod was injected: {all:?}"
+    );
+}
+
+/// `credentialName` next to files, judged by the cluster's own istiod version (its image
+/// tag): 1.27 rejects the Gateway, 1.23 silently serves the Secret.
+#[test]
+fn credential_name_with_files_is_judged_by_the_clusters_istio_version() {
+    let objects = INGRESS.replace(
+        "tls: {mode: SIMPLE,",
+        "tls: {mode: SIMPLE, credentialName: shop-cert,",
+    );
+    let on = |tag: &str| {
+        let mut f = with_ingress(cluster1(), &objects, &inject::proxy_log_loading(&[]));
+        let istiod = f
+            .object_mut("Deployment", "istio-system", "istiod")
+            .unwrap();
+        let image = &mut istiod["spec"]["template"]["spec"]["containers"][0]["image"];
+        assert!(
+            image
+                .as_str()
+                .unwrap()
+                .starts_with("docker.io/istio/pilot:")
+        );
+        *image = format!("docker.io/istio/pilot:{tag}").into();
+        let (r, findings, _k) = audit_one(f);
+        let vi704 = with_code(&findings, "VI704");
+        assert_eq!(vi704.len(), 1, "{}", r.stdout);
+        vi704[0]["message"].as_str().unwrap().to_string()
+    };
+    let new = on("1.27.0-distroless");
+    assert!(new.contains("Istio 1.27"), "{new}");
+    let old = on("1.23.2");
+    assert!(old.contains("Istio 1.23"), "{old}");
+    assert_ne!(new, old);
 }

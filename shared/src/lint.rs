@@ -75,6 +75,16 @@ impl Report {
 }
 
 pub fn lint(sources: &[SourceFile], options: &Options) -> Report {
+    lint_live(sources, options, None)
+}
+
+/// [`lint`] of live objects, with the cluster's running gateway pods for the live gateway
+/// rules (`audit`).
+pub fn lint_live(
+    sources: &[SourceFile],
+    options: &Options,
+    live: Option<rules::LiveGateways<'_>>,
+) -> Report {
     let rules = options.rules();
     let mut findings = Vec::new();
     let mut inputs = Vec::new();
@@ -131,6 +141,7 @@ pub fn lint(sources: &[SourceFile], options: &Options) -> Report {
                 .unwrap_or(gateway::IstioVersion::NEWEST),
             version_given: options.istio_version.is_some(),
             scoped_to_namespace,
+            live,
         };
         rules::check_gateways(&target, &rules, &mut findings);
     }

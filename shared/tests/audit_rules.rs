@@ -89,6 +89,7 @@ fn healthy() -> ClusterSnapshot {
             },
         ]),
         gateway_objects: vec![],
+        gateway_pods: None,
     }
 }
 

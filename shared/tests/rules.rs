@@ -85,6 +85,7 @@ fn run_gateway(
         istio_version: version.unwrap_or(vault_istio::gateway::IstioVersion::NEWEST),
         version_given: version.is_some(),
         scoped_to_namespace: text.contains("# scoped-to-namespace"),
+        live: None,
     };
     let mut findings = Vec::new();
     rules::check_gateways(&target, &[rule], &mut findings);

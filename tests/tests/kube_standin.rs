@@ -559,6 +559,18 @@ fn kubectl_reads_the_cluster_like_a_real_one() -> Result<()> {
         tail,
         "2024-11-01T09:00:09.512512Z\tinfo\tstarting webhook service at [::]:15017\n"
     );
+    // --limit-bytes: the first bytes of the log, cut mid-line as the kubelet cuts it.
+    let head = kc.ok(&[
+        "logs",
+        "-n",
+        "istio-system",
+        POD1,
+        "-c",
+        "discovery",
+        "--limit-bytes=20",
+    ])?;
+    assert_eq!(head.len(), 20, "{head:?}");
+    assert!(logs.starts_with(&head), "{head:?}");
 
     // A forbidden list: what kubectl prints for a real API server's 403.
     let out = kc.run(&["get", "secrets", "-n", "istio-system"])?;

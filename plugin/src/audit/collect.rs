@@ -17,14 +17,15 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector as K8sSelector;
-use kube::api::{Api, ApiResource, DynamicObject, ListParams, LogParams};
+use kube::api::{Api, ListParams, LogParams};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::core::labels::Selector;
 use kube::{Client, Config};
+mod gateways;
+
 use vault_istio::audit::snapshot::{
     ClusterSnapshot, CollectProblem, ContainerState, InjectorWebhook, IstiodDeployment, IstiodPod,
-    LabelRequirement, LabelSelector, ObjectManifest, ObjectRef, RootCertConfigMap, SecretInfo,
-    SubjectRef,
+    LabelRequirement, LabelSelector, ObjectRef, RootCertConfigMap, SecretInfo, SubjectRef,
 };
 
 /// The webhook the Vault Agent Injector registers.
@@ -102,32 +103,9 @@ pub async fn collect(
     snap.auth_delegators = take(delegators, p);
     snap.root_cert_configmaps = take(roots, p);
     snap.gateway_objects = take(gateways, p).unwrap_or_default();
+    let pods = c.gateway_pods(&snap.gateway_objects).await;
+    snap.gateway_pods = take(pods, &mut snap.problems);
     snap
-}
-
-/// A Deployment running a gateway proxy, as the gateway reader recognises one: the
-/// injector's `gateway` template, a `router` proxy, or an `istio: *gateway` pod label.
-fn is_gateway_deployment(d: &Deployment) -> bool {
-    let Some(template) = d.spec.as_ref().map(|s| &s.template) else {
-        return false;
-    };
-    let meta = template.metadata.as_ref();
-    let labelled = meta
-        .and_then(|m| m.labels.as_ref())
-        .and_then(|l| l.get("istio"))
-        .is_some_and(|v| v.ends_with("gateway"));
-    let gateway_template = meta
-        .and_then(|m| m.annotations.as_ref())
-        .and_then(|a| a.get("inject.istio.io/templates"))
-        .is_some_and(|t| t == "gateway");
-    let router = template.spec.as_ref().is_some_and(|s| {
-        s.containers.iter().any(|c| {
-            c.args
-                .as_ref()
-                .is_some_and(|a| a.iter().any(|x| x == "router"))
-        })
-    });
-    labelled || gateway_template || router
 }
 
 /// A client for `context` (or the pod's own cluster), with the API server URL and the CA
@@ -235,73 +213,6 @@ impl Collector {
             Ok(v) => (Some(v), Vec::new()),
             Err(p) => (None, vec![p]),
         }
-    }
-
-    /// Istio `Gateway` and `DestinationRule` objects and the Deployments running gateway
-    /// proxies, in every namespace, for the gateway rules. Istio's CRDs not installed (404)
-    /// is no problem: there is nothing to judge.
-    async fn gateway_objects(&self) -> Collected<Vec<ObjectManifest>> {
-        let mut out = Vec::new();
-        let mut problems = Vec::new();
-        let lp = ListParams::default();
-        for (kind, plural) in [
-            ("Gateway", "gateways"),
-            ("DestinationRule", "destinationrules"),
-        ] {
-            let ar = ApiResource {
-                group: "networking.istio.io".into(),
-                version: "v1".into(),
-                api_version: "networking.istio.io/v1".into(),
-                kind: kind.into(),
-                plural: plural.into(),
-            };
-            let api: Api<DynamicObject> = Api::all_with(self.client.clone(), &ar);
-            match self
-                .read(
-                    format!("list {plural}.networking.istio.io in all namespaces"),
-                    api.list(&lp),
-                )
-                .await
-            {
-                Ok(list) => {
-                    for mut o in list.items {
-                        o.metadata.managed_fields = None;
-                        // List items carry no apiVersion/kind; the reader needs them.
-                        let mut v = serde_json::to_value(&o).unwrap_or_default();
-                        v["apiVersion"] = ar.api_version.clone().into();
-                        v["kind"] = kind.into();
-                        out.push(ObjectManifest {
-                            kind: kind.to_string(),
-                            namespace: o.metadata.namespace.clone().unwrap_or_default(),
-                            name: o.metadata.name.clone().unwrap_or_default(),
-                            manifest: serde_json::to_string_pretty(&v).unwrap_or_default(),
-                        });
-                    }
-                }
-                Err(p) if p.status == Some(404) => {}
-                Err(p) => problems.push(p),
-            }
-        }
-        let api: Api<Deployment> = Api::all(self.client.clone());
-        match self
-            .read("list deployments in all namespaces", api.list(&lp))
-            .await
-        {
-            Ok(list) => {
-                for mut d in list.items.into_iter().filter(is_gateway_deployment) {
-                    d.metadata.managed_fields = None;
-                    out.push(ObjectManifest {
-                        kind: "Deployment".into(),
-                        namespace: d.metadata.namespace.clone().unwrap_or_default(),
-                        name: d.metadata.name.clone().unwrap_or_default(),
-                        manifest: serde_json::to_string_pretty(&d).unwrap_or_default(),
-                    });
-                }
-            }
-            Err(p) => problems.push(p),
-        }
-        out.sort_by(|a, b| (&a.kind, &a.namespace, &a.name).cmp(&(&b.kind, &b.namespace, &b.name)));
-        (Some(out), problems)
     }
 
     /// istiod Deployments (label `app=istiod`, or named `istiod`/`istiod-*`), their pods and

@@ -61,6 +61,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
             ignore: args.report.ignore.clone(),
             now: Some(now),
             expires_within: None,
+            istio_version: args.istio_version,
         },
     );
     let no_sources: [SourceFile; 0] = [];

@@ -58,6 +58,40 @@ pub struct Options {
     pub now: Option<i64>,
     /// Warn when a certificate expires within this many seconds (default 30 days).
     pub expires_within: Option<i64>,
+    /// The Istio version to judge gateway objects by; without it, the oldest istiod image
+    /// tag in each cluster, else the newest version the rules know.
+    pub istio_version: Option<crate::gateway::IstioVersion>,
+}
+
+/// The Istio version of a cluster's control plane: the oldest tag among the istiod
+/// Deployments' `discovery` images (`docker.io/istio/pilot:1.23.2`, `…:1.27.0-distroless`).
+/// The oldest, because a Gateway must work with every revision that may configure it.
+pub fn istio_version(s: &ClusterSnapshot) -> Option<crate::gateway::IstioVersion> {
+    s.istiod
+        .iter()
+        .flat_map(|d| crate::source::yaml::parse(&d.manifest).unwrap_or_default())
+        .filter_map(|doc| {
+            let containers = doc
+                .root
+                .path(&["spec", "template", "spec", "containers"])?
+                .as_sequence()?;
+            let image = containers
+                .iter()
+                .find(|c| c.get("name").and_then(|n| n.as_str()) == Some("discovery"))?
+                .get("image")?
+                .as_str()?;
+            image_version(image)
+        })
+        .min()
+}
+
+/// The version in an image reference's tag: `repo/pilot:1.23.2` → 1.23 (a digest or a tag
+/// that is no version gives none).
+fn image_version(image: &str) -> Option<crate::gateway::IstioVersion> {
+    let image = image.split('@').next()?;
+    let name_end = image.rfind('/').map_or(0, |i| i + 1);
+    let (_, tag) = image[name_end..].split_once(':')?;
+    crate::gateway::IstioVersion::parse(tag)
 }
 
 fn selected(options: &Options) -> Vec<&'static Rule> {
@@ -105,12 +139,21 @@ pub fn evaluate_with_vault(
                 )
             }))
             .collect();
-        let report = crate::lint(
+        let live = s
+            .gateway_pods
+            .as_deref()
+            .map(|pods| crate::rules::LiveGateways {
+                cluster: &s.cluster,
+                pods,
+            });
+        let report = crate::lint::lint_live(
             &manifests,
             &crate::Options {
                 ignore: options.ignore.clone(),
+                istio_version: options.istio_version.or_else(|| istio_version(s)),
                 ..Default::default()
             },
+            live,
         );
         findings.extend(report.findings);
     }

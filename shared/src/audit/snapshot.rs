@@ -56,6 +56,92 @@ pub struct ClusterSnapshot {
     /// not be listed (then `problems` says so).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gateway_objects: Vec<ObjectManifest>,
+    /// The pods of the gateway Deployments and the pods the Gateways naming certificate
+    /// files select, with their istio-proxy log lines about file certificates. `None` when
+    /// pods were not read (an older snapshot, or the list was refused: `problems` says so).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_pods: Option<Vec<GatewayPod>>,
+}
+
+/// A pod that runs (or should run) a gateway proxy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GatewayPod {
+    pub namespace: String,
+    pub name: String,
+    /// What runs it: `Deployment/<name>` (from the ReplicaSet that owns it), another
+    /// owner's `Kind/name`, or empty for a bare pod.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub owner: String,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+    /// `Pending`, `Running`, ...
+    #[serde(default)]
+    pub phase: String,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default)]
+    pub init_containers: Vec<ContainerState>,
+    /// The containers with the directories mounted into each.
+    #[serde(default)]
+    pub containers: Vec<PodContainer>,
+    /// istio-proxy's log lines about certificate files (`file-cert:`, `file-root:`, the
+    /// file watcher), from the start of the log and its end; never other lines (access
+    /// logs stay out of snapshots). `None` when the log was not read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_log: Option<ProxyLog>,
+}
+
+/// The file-certificate lines of a proxy's log.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProxyLog {
+    pub lines: Vec<String>,
+    /// The whole log was read from its first line (it was shorter than the read limit),
+    /// so a line missing from it was really never written.
+    #[serde(default)]
+    pub complete: bool,
+}
+
+impl ProxyLog {
+    /// Whether pilot-agent's secret cache wrote `line`: keeps lines about certificate files
+    /// only.
+    pub fn keeps(line: &str) -> bool {
+        line.contains("file-cert:")
+            || line.contains("file-root:")
+            || line.contains("file certificate")
+            || line.contains("secret for proxy from file")
+    }
+}
+
+/// A container and where volumes are mounted in it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodContainer {
+    pub name: String,
+    #[serde(default)]
+    pub mounts: Vec<String>,
+}
+
+impl GatewayPod {
+    pub fn container(&self, name: &str) -> Option<&PodContainer> {
+        self.containers.iter().find(|c| c.name == name)
+    }
+
+    /// `ns/name`, as messages name pods.
+    pub fn who(&self) -> String {
+        format!("{}/{}", self.namespace, self.name)
+    }
+}
+
+impl PodContainer {
+    /// Whether `path` (absolute, clean) lies in a directory mounted into this container.
+    pub fn sees(&self, path: &str) -> bool {
+        self.mounts.iter().any(|m| {
+            let m = m.trim_end_matches('/');
+            m.is_empty() || path == m || path.starts_with(&format!("{m}/"))
+        })
+    }
 }
 
 /// A live object kept whole (as JSON), for the lint rules.

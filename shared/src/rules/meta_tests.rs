@@ -45,6 +45,7 @@ pub(crate) fn run_one(rule: &'static Rule, text: &str) -> Vec<Finding> {
             istio_version: crate::gateway::IstioVersion::NEWEST,
             version_given: false,
             scoped_to_namespace: false,
+            live: None,
         };
         let mut out = Vec::new();
         super::check_gateways(&target, &[rule], &mut out);

@@ -88,6 +88,9 @@ pub enum Check {
     Vault(fn(&crate::audit::VaultTarget<'_>, &mut Emitter<'_>)),
     /// Every gateway input together: workloads, Gateways, DestinationRules.
     Gateways(fn(&GatewayTarget<'_>, &mut Emitter<'_>)),
+    /// Every gateway input together with the cluster's running gateway pods (`audit`
+    /// only; never run on files).
+    LiveGateways(fn(&GatewayTarget<'_>, &mut Emitter<'_>)),
     /// One gateway's served certificate files (`verify --gateway` only).
     Served(fn(&crate::gateway::served::ServedTarget, &mut Emitter<'_>)),
 }
@@ -102,6 +105,28 @@ pub struct GatewayTarget<'a> {
     pub version_given: bool,
     /// istiod's `PILOT_SCOPE_GATEWAY_TO_NAMESPACE`, when an istiod in the inputs sets it.
     pub scoped_to_namespace: bool,
+    /// In an audit that read the cluster's gateway pods: those pods. `None` for files
+    /// (the live rules then stay silent).
+    pub live: Option<LiveGateways<'a>>,
+}
+
+/// The running side of the gateways an audit judges.
+#[derive(Debug, Clone, Copy)]
+pub struct LiveGateways<'a> {
+    pub cluster: &'a str,
+    pub pods: &'a [crate::audit::snapshot::GatewayPod],
+}
+
+impl LiveGateways<'_> {
+    /// Where a finding about `pod` points: `k8s/<cluster>/<ns>/Pod/<name>`.
+    pub fn at(&self, pod: &crate::audit::snapshot::GatewayPod) -> crate::finding::Location {
+        crate::finding::Location::Object {
+            cluster: self.cluster.to_string(),
+            namespace: Some(pod.namespace.clone()),
+            kind: "Pod".to_string(),
+            name: pod.name.clone(),
+        }
+    }
 }
 
 pub struct Rule {
@@ -349,6 +374,12 @@ pub static RULES: &[&Rule] = &[
     &vi7xx_gateway::vi744_served_eku_wrong::RULE,
     &vi7xx_gateway::vi745_served_cert_validity::RULE,
     &vi7xx_gateway::vi746_served_cert_san_misses_host::RULE,
+    &vi7xx_gateway::vi750_gateway_selects_no_running_pod::RULE,
+    &vi7xx_gateway::vi751_gateway_selects_several_workloads::RULE,
+    &vi7xx_gateway::vi752_gateway_pod_not_injected::RULE,
+    &vi7xx_gateway::vi753_gateway_files_not_mounted_in_proxy::RULE,
+    &vi7xx_gateway::vi754_gateway_proxy_file_cert_error::RULE,
+    &vi7xx_gateway::vi755_gateway_proxy_cert_not_watched::RULE,
 ];
 
 /// Codes that once existed and must never be reused, with the reason they went.
@@ -419,8 +450,10 @@ pub fn check_gateways(target: &GatewayTarget<'_>, rules: &[&'static Rule], out: 
                 .any(|w| hit(&w.spec.file, w.spec.document, &w.spec.ignored_codes))
     };
     for rule in rules {
-        let Check::Gateways(check) = rule.check else {
-            continue;
+        let check = match rule.check {
+            Check::Gateways(check) => check,
+            Check::LiveGateways(check) if target.live.is_some() => check,
+            _ => continue,
         };
         let mut found = Vec::new();
         check(target, &mut Emitter::new(&rule.meta, &mut found));

@@ -42,6 +42,7 @@
 
 mod client;
 mod fixture;
+pub mod inject;
 mod resources;
 mod select;
 mod server;

@@ -742,14 +742,27 @@ fn typed<T: serde::Serialize + serde::de::DeserializeOwned>(
     }
 }
 
+/// The part of a log `tailLines` and `limitBytes` ask for, as the kubelet cuts it: the
+/// last lines first, then at most that many bytes from their start.
 fn tail(text: &str, query: &HashMap<String, String>) -> String {
-    match query.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
+    let mut out = match query.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
         Some(n) => {
             let lines: Vec<&str> = text.split_inclusive('\n').collect();
             lines[lines.len().saturating_sub(n)..].concat()
         }
         None => text.to_string(),
+    };
+    if let Some(limit) = query
+        .get("limitBytes")
+        .and_then(|n| n.parse::<usize>().ok())
+    {
+        let mut end = limit.min(out.len());
+        while !out.is_char_boundary(end) {
+            end -= 1;
+        }
+        out.truncate(end);
     }
+    out
 }
 
 fn forbidden(

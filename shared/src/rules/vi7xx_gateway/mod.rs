@@ -2,6 +2,7 @@
 //! `DestinationRule` client settings that name files, and the gateway pods that must have
 //! them (reference: docs/rules.md; the facts behind each rule are in its docs).
 
+mod live;
 mod pki;
 pub mod vi701_tls_file_not_rendered;
 pub mod vi702_tls_mode_omitted;
@@ -39,6 +40,12 @@ pub mod vi743_served_chain_incomplete;
 pub mod vi744_served_eku_wrong;
 pub mod vi745_served_cert_validity;
 pub mod vi746_served_cert_san_misses_host;
+pub mod vi750_gateway_selects_no_running_pod;
+pub mod vi751_gateway_selects_several_workloads;
+pub mod vi752_gateway_pod_not_injected;
+pub mod vi753_gateway_files_not_mounted_in_proxy;
+pub mod vi754_gateway_proxy_file_cert_error;
+pub mod vi755_gateway_proxy_cert_not_watched;
 
 use crate::gateway::{IstioGateway, Located, Server, Tls};
 use crate::model::Place;
