@@ -640,11 +640,7 @@ fn with_ingress(mut f: ClusterFixture, objects: &str, log: &str) -> ClusterFixtu
 }
 
 fn healthy_ingress() -> ClusterFixture {
-    with_ingress(
-        cluster1(),
-        INGRESS,
-        &inject::proxy_log_loading(&[(CERT, KEY)]),
-    )
+    with_ingress(cluster1(), INGRESS, &inject::proxy_log_loading(&[CERT]))
 }
 
 fn gateway_codes(findings: &[Value]) -> Vec<String> {

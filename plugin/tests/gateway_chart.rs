@@ -125,3 +125,137 @@ fn rendered_gateway_values_through_the_real_chart_lint_clean() {
         r.stdout
     );
 }
+
+/// The acceptance of issue 20 for `audit`: the rendered ingress and egress setup, its
+/// Deployments as the real chart renders them and its pods as both injectors mutate them,
+/// served by the Kubernetes stand-in next to the article's istiod, audits clean; the same
+/// cluster with the ingress pod missing its Vault files shows it.
+#[test]
+fn the_rendered_ingress_and_egress_setup_audits_clean() {
+    use vault_istio_testbed::kube::{ClusterFixture, KubeStandIn, Kubeconfig, fixture_dir, inject};
+    let Some(helm) = vault_istio_testbed::tools::helm3().unwrap() else {
+        return;
+    };
+    let dir = scratch("gateway-audit");
+    std::fs::write(dir.join("render.yaml"), CONFIG).unwrap();
+    let out = dir.join("out");
+    let r = run(&[
+        "render",
+        "-f",
+        dir.join("render.yaml").to_str().unwrap(),
+        "--out-dir",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let cluster = out.join("cluster1");
+
+    let fixture = |ingress_log: &str, egress_log: &str| {
+        let mut f = ClusterFixture::from_dir(fixture_dir("article-cluster1")).unwrap();
+        for (name, ns, log) in [
+            (
+                "istio-ingressgateway",
+                "istio-ingress",
+                ingress_log.to_string(),
+            ),
+            (
+                "istio-egressgateway",
+                "istio-egress",
+                egress_log.to_string(),
+            ),
+        ] {
+            let manifests = helm_template(
+                &helm,
+                name,
+                ns,
+                &cluster.join(format!("gateway-{name}-values.yaml")),
+            );
+            // What the chart installs that the audit reads: the Deployment and its
+            // ServiceAccount (the Service, Role and autoscaler are not read).
+            for doc in manifests.split("\n---\n") {
+                if doc.contains("\nkind: Deployment\n") || doc.contains("\nkind: ServiceAccount\n")
+                {
+                    f.add_yaml(doc).unwrap();
+                }
+            }
+            f.add_yaml(
+                &std::fs::read_to_string(cluster.join(format!("gateway-{name}.yaml"))).unwrap(),
+            )
+            .unwrap();
+            let deployment = f
+                .object_mut("Deployment", ns, name)
+                .expect("the chart's Deployment")
+                .clone();
+            let pod = inject::running_pod(&deployment, "h7x2k");
+            let pod_name = pod["metadata"]["name"].as_str().unwrap().to_string();
+            f.add_value(pod).unwrap();
+            f.set_log(ns, &pod_name, "istio-proxy", &log);
+        }
+        f
+    };
+    let audit = |f: ClusterFixture| {
+        let k = KubeStandIn::start(f).unwrap();
+        let kc = dir.join("kubeconfig");
+        Kubeconfig::new()
+            .context("cluster1", &k)
+            .write(&kc)
+            .unwrap();
+        let r = run(&[
+            "audit",
+            "--kubeconfig",
+            kc.to_str().unwrap(),
+            "--context",
+            "cluster1",
+            "-o",
+            "json",
+        ]);
+        assert!(k.requests().iter().all(|q| !q.is_write()));
+        r
+    };
+
+    let ingress_ok = inject::proxy_log_loading(&["/vault/secrets/tls.crt"]);
+    let egress_ok =
+        inject::proxy_log_loading(&["/vault/secrets/client.crt", "/vault/secrets/ca.crt"]);
+    let r = audit(fixture(&ingress_ok, &egress_ok));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let json = r.json();
+    let findings = json["findings"].as_array().unwrap();
+    // The gateways are clean; the article's istiod keeps its two kinds of advice (VI114,
+    // VI121), nothing more.
+    let gateway: Vec<&serde_json::Value> = findings
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("VI7"))
+        .collect();
+    assert_eq!(gateway, Vec::<&serde_json::Value>::new(), "{}", r.stdout);
+    assert!(
+        findings.iter().all(|f| f["severity"] == "info"
+            && f["location"]["file"] == "k8s/cluster1/istio-system/Deployment/istiod"),
+        "{}",
+        r.stdout
+    );
+
+    // The ingress pod lacks its files; the egress proxy never loaded its CA bundle.
+    let r = audit(fixture(
+        &inject::proxy_log_missing("/vault/secrets/tls.crt", "/vault/secrets/tls.key"),
+        &inject::proxy_log_loading(&["/vault/secrets/client.crt"]),
+    ));
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    let json = r.json();
+    let found: Vec<(&str, &str)> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("VI7"))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap(),
+                f["location"]["namespace"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [("VI754", "istio-ingress"), ("VI755", "istio-egress")],
+        "{}",
+        r.stdout
+    );
+}

@@ -178,19 +178,19 @@ fn vault_injection(annotations: &Value, spec: &mut Value) -> bool {
 }
 
 /// istio-proxy's log of a gateway that loaded its certificate files: pilot-agent's start,
-/// then for each `(certificate, key)` pair the watcher and the read (secretcache.go), and
-/// an access-log line (which the audit must not keep).
-pub fn proxy_log_loading(pairs: &[(&str, &str)]) -> String {
+/// then for each certificate file (server or client certificate, CA bundle; keys are not
+/// watched) the watcher and the read (secretcache.go), and an access-log line (which the
+/// audit must not keep).
+pub fn proxy_log_loading(certificates: &[&str]) -> String {
     let mut log = String::from(
         "2024-11-01T09:00:06.001201Z\tinfo\tFLAG: --concurrency=\"0\"\n\
          2024-11-01T09:00:06.114372Z\tinfo\tsds\tStarting SDS grpc server\n\
          2024-11-01T09:00:06.309881Z\tinfo\tReadiness succeeded in 212.400911ms\n",
     );
-    for (cert, key) in pairs {
+    for cert in certificates {
         log.push_str(&format!(
             "2024-11-01T09:00:06.512044Z\tinfo\tcache\tadding watcher for file certificate {cert}\n\
-             2024-11-01T09:00:06.512101Z\tinfo\tcache\tread certificate from file\tresource=file-cert:{cert}~{key}\n\
-             2024-11-01T09:00:06.512330Z\tinfo\tads\tSDS: PUSH request for node:gateway resources:1 size:4.1kB resource:file-cert:{cert}~{key}\n"
+             2024-11-01T09:00:06.512101Z\tinfo\tcache\tread certificate from file\tresource=file-cert:{cert}\n"
         ));
     }
     log.push_str("[2024-11-01T09:01:12.004Z] \"GET /cart?session=abc HTTP/1.1\" 200 - via_upstream - \"-\" 0 512 3 2 \"10.0.0.4\" \"curl/8.5.0\"\n");
