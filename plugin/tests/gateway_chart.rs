@@ -44,12 +44,9 @@ fn helm_template(helm: &Path, release: &str, namespace: &str, values: &Path) -> 
     String::from_utf8(out.stdout).unwrap()
 }
 
-#[test]
-fn rendered_gateway_values_through_the_real_chart_lint_clean() {
-    let Some(helm) = vault_istio_testbed::tools::helm3().unwrap() else {
-        return;
-    };
-    let dir = scratch("gateway-chart");
+/// `render` of CONFIG in a scratch directory: the directory and cluster1's output.
+fn rendered(name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = scratch(name);
     std::fs::write(dir.join("render.yaml"), CONFIG).unwrap();
     let out = dir.join("out");
     let r = run(&[
@@ -60,7 +57,15 @@ fn rendered_gateway_values_through_the_real_chart_lint_clean() {
         out.to_str().unwrap(),
     ]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let cluster = out.join("cluster1");
+    (dir, out.join("cluster1"))
+}
+
+#[test]
+fn rendered_gateway_values_through_the_real_chart_lint_clean() {
+    let Some(helm) = vault_istio_testbed::tools::helm3().unwrap() else {
+        return;
+    };
+    let (dir, cluster) = rendered("gateway-chart");
     let mut inputs = Vec::new();
     for (name, ns) in [
         ("istio-ingressgateway", "istio-ingress"),
@@ -136,18 +141,7 @@ fn the_rendered_ingress_and_egress_setup_audits_clean() {
     let Some(helm) = vault_istio_testbed::tools::helm3().unwrap() else {
         return;
     };
-    let dir = scratch("gateway-audit");
-    std::fs::write(dir.join("render.yaml"), CONFIG).unwrap();
-    let out = dir.join("out");
-    let r = run(&[
-        "render",
-        "-f",
-        dir.join("render.yaml").to_str().unwrap(),
-        "--out-dir",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let cluster = out.join("cluster1");
+    let (dir, cluster) = rendered("gateway-audit");
 
     let fixture = |ingress_log: &str, egress_log: &str| {
         let mut f = ClusterFixture::from_dir(fixture_dir("article-cluster1")).unwrap();

@@ -12,7 +12,7 @@ use futures::future::join_all;
 use k8s_openapi::api::admissionregistration::v1::MutatingWebhookConfiguration;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ContainerStatus, Endpoints, Namespace, Pod, Secret, ServiceAccount,
+    ConfigMap, ContainerStatus, Endpoints, Namespace, Pod, PodStatus, Secret, ServiceAccount,
 };
 use k8s_openapi::api::discovery::v1::EndpointSlice;
 use k8s_openapi::api::rbac::v1::ClusterRoleBinding;
@@ -319,14 +319,9 @@ impl Collector {
             pods.push(IstiodPod {
                 name: pod.metadata.name.unwrap_or_default(),
                 labels: pod.metadata.labels.unwrap_or_default(),
-                phase: status.phase.unwrap_or_default(),
+                phase: status.phase.clone().unwrap_or_default(),
                 annotations: pod.metadata.annotations.unwrap_or_default(),
-                init_containers: status
-                    .init_container_statuses
-                    .unwrap_or_default()
-                    .iter()
-                    .map(container_state)
-                    .collect(),
+                init_containers: init_states(&status),
                 discovery_log,
             });
         }
@@ -542,6 +537,16 @@ impl Collector {
             });
         Self::one(r)
     }
+}
+
+/// The init containers' states of a pod.
+fn init_states(status: &PodStatus) -> Vec<ContainerState> {
+    status
+        .init_container_statuses
+        .iter()
+        .flatten()
+        .map(container_state)
+        .collect()
 }
 
 fn container_state(s: &ContainerStatus) -> ContainerState {

@@ -14,7 +14,7 @@ use vault_istio::audit::snapshot::{
     CollectProblem, GatewayPod, ObjectManifest, PodContainer, ProxyLog,
 };
 
-use super::{Collected, Collector, container_state};
+use super::{Collected, Collector, init_states};
 
 /// How much of istio-proxy's log to read from its start (pilot-agent's startup lines,
 /// where the file watchers are added). A longer log is read again from its end.
@@ -109,14 +109,9 @@ fn gateway_pod(pod: Pod, proxy_log: Option<ProxyLog>) -> GatewayPod {
         name: pod.metadata.name.unwrap_or_default(),
         owner,
         labels: pod.metadata.labels.unwrap_or_default(),
-        phase: status.phase.unwrap_or_default(),
+        phase: status.phase.clone().unwrap_or_default(),
         annotations: pod.metadata.annotations.unwrap_or_default(),
-        init_containers: status
-            .init_container_statuses
-            .unwrap_or_default()
-            .iter()
-            .map(container_state)
-            .collect(),
+        init_containers: init_states(&status),
         containers: spec
             .containers
             .iter()
