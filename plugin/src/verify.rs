@@ -355,11 +355,11 @@ impl Found {
                 .filter(|d| !d.is_empty())
                 .unwrap_or_else(|| ".".into());
             match inputs::read_text(p, cap) {
-                Ok(src) => self.loose.entry(dir).or_default().push(Member {
+                Ok(mut src) => self.loose.entry(dir).or_default().push(Member {
                     kind,
-                    file: src.name,
+                    file: std::mem::take(&mut src.name),
                     member: None,
-                    text: src.text,
+                    text: std::mem::take(&mut src.text),
                 }),
                 Err(e) => self.errors.push(e),
             }
@@ -432,11 +432,11 @@ impl Found {
                 continue;
             }
             match inputs::read_text(&path.display().to_string(), cap) {
-                Ok(src) => members.push(Member {
+                Ok(mut src) => members.push(Member {
                     kind,
-                    file: src.name,
+                    file: std::mem::take(&mut src.name),
                     member: None,
-                    text: src.text,
+                    text: std::mem::take(&mut src.text),
                 }),
                 Err(e) => self.errors.push(e),
             }

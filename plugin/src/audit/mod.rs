@@ -11,6 +11,7 @@ use crate::output;
 use std::io::IsTerminal;
 use std::time::Duration;
 use vault_istio::SourceFile;
+use vault_istio::audit::snapshot::Saved;
 use vault_istio::audit::{self, ClusterSnapshot, IstiodNeeds, VaultSnapshot};
 use vault_istio::report::{RenderInput, sarif};
 
@@ -23,10 +24,7 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     } else {
         load_snapshots(&args.from_snapshot, args.report.max_input_bytes)
     };
-    let Saved {
-        clusters: snapshots,
-        mut vault,
-    } = match collected {
+    let mut saved = match collected {
         Ok(s) => s,
         Err(msg) => {
             output::error(&msg);
@@ -35,21 +33,18 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     };
     if args.no_vault {
         // Also for a saved snapshot that holds Vault.
-        vault = None;
+        saved.vault = None;
     }
-    if let Some(path) = &args.save_snapshot {
-        // Without Vault, the plain array of cluster snapshots (as before Vault was audited).
-        let value = match &vault {
-            Some(v) => serde_json::json!({"clusters": snapshots, "vault": v}),
-            None => serde_json::to_value(&snapshots)?,
-        };
-        let mut json = serde_json::to_string_pretty(&value)?;
-        json.push('\n');
-        if let Err(e) = std::fs::write(path, json) {
-            output::error(&format!("--save-snapshot {path}: {e}"));
-            return Ok(exit::COULD_NOT_RUN);
-        }
+    if let Some(path) = &args.save_snapshot
+        && let Err(e) = std::fs::write(path, saved.to_json())
+    {
+        output::error(&format!("--save-snapshot {path}: {e}"));
+        return Ok(exit::COULD_NOT_RUN);
     }
+    let Saved {
+        clusters: snapshots,
+        vault,
+    } = saved;
 
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -85,45 +80,21 @@ pub fn run(args: AuditArgs) -> anyhow::Result<u8> {
     Ok(output::exit_code(&findings, &args.report, none_audited))
 }
 
-/// What an audit evaluates: the clusters, and the Vault server when it was audited.
-struct Saved {
-    clusters: Vec<ClusterSnapshot>,
-    vault: Option<VaultSnapshot>,
-}
-
 /// `--from-snapshot`: each file holds a JSON array of cluster snapshots, one snapshot, or
 /// `{"clusters": [...], "vault": {...}}` (what `--save-snapshot` writes with Vault).
 fn load_snapshots(paths: &[String], cap: u64) -> Result<Saved, String> {
-    let mut out = Saved {
-        clusters: Vec::new(),
-        vault: None,
-    };
+    let mut out = Saved::default();
     for p in paths {
         let src = inputs::read_text(p, cap).map_err(|e| format!("{}: {}", e.file, e.message))?;
-        let value: serde_json::Value = serde_json::from_str(&src.text)
-            .map_err(|e| format!("{}: not a snapshot (JSON): {e}", src.name))?;
-        let not_a_snapshot = |e: serde_json::Error| format!("{}: not a snapshot: {e}", src.name);
-        let mut clusters = match value {
-            serde_json::Value::Array(_) => {
-                serde_json::from_value::<Vec<ClusterSnapshot>>(value).map_err(not_a_snapshot)?
-            }
-            serde_json::Value::Object(ref o) if o.contains_key("clusters") => {
-                let clusters =
-                    serde_json::from_value(o["clusters"].clone()).map_err(not_a_snapshot)?;
-                if let Some(v) = o.get("vault").filter(|v| !v.is_null()) {
-                    if out.vault.is_some() {
-                        return Err(format!(
-                            "{}: a second Vault snapshot; give one file with Vault",
-                            src.name
-                        ));
-                    }
-                    out.vault = Some(serde_json::from_value(v.clone()).map_err(not_a_snapshot)?);
-                }
-                clusters
-            }
-            _ => vec![serde_json::from_value::<ClusterSnapshot>(value).map_err(not_a_snapshot)?],
-        };
-        out.clusters.append(&mut clusters);
+        let saved = Saved::parse(&src.text).map_err(|e| format!("{}: {e}", src.name))?;
+        if saved.vault.is_some() && out.vault.is_some() {
+            return Err(format!(
+                "{}: a second Vault snapshot; give one file with Vault",
+                src.name
+            ));
+        }
+        out.clusters.extend(saved.clusters);
+        out.vault = out.vault.or(saved.vault);
     }
     if out.clusters.is_empty() {
         return Err("the snapshot files hold no cluster".into());

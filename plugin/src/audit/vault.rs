@@ -259,12 +259,14 @@ async fn secret(
         fields
             .iter()
             .filter_map(|(field, as_key)| {
-                let text = match &data[field] {
+                let mut text = match &data[field] {
                     Value::Null => return None,
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                Some((field.clone(), FieldValue::capture(&text, *as_key)))
+                let value = FieldValue::capture(&text, *as_key);
+                zeroize::Zeroize::zeroize(&mut text);
+                Some((field.clone(), value))
             })
             .collect()
     };

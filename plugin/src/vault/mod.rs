@@ -169,6 +169,23 @@ pub struct Answer {
     pub body: Value,
 }
 
+/// Vault answers carry secret values and tokens: every string in them is wiped from memory
+/// when the answer is dropped.
+impl Drop for Answer {
+    fn drop(&mut self) {
+        wipe(&mut self.body);
+    }
+}
+
+fn wipe(value: &mut Value) {
+    match value {
+        Value::String(s) => zeroize::Zeroize::zeroize(s),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
+    }
+}
+
 impl Answer {
     fn new(status: u16, body: &[u8]) -> Answer {
         let text = String::from_utf8_lossy(body);

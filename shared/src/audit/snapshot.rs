@@ -144,6 +144,77 @@ impl PodContainer {
     }
 }
 
+/// What an audit evaluates: the clusters, and the Vault server when it was audited; what
+/// `--save-snapshot` writes and `--from-snapshot` reads.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Saved {
+    pub clusters: Vec<ClusterSnapshot>,
+    pub vault: Option<super::VaultSnapshot>,
+}
+
+impl Saved {
+    /// Reads a saved snapshot: a JSON array of cluster snapshots (without Vault), one cluster
+    /// snapshot, or `{"clusters": [...], "vault": {...}}`. Users pass these files around,
+    /// so any text gives a value or an error that says what is wrong, never a panic.
+    /// A private key pasted anywhere into the file (a manifest, a certificate field) is
+    /// dropped on reading, as the audit drops it when it collects.
+    pub fn parse(text: &str) -> Result<Saved, String> {
+        let mut value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not a snapshot (JSON): {e}"))?;
+        scrub_keys(&mut value);
+        let not_a_snapshot = |e: serde_json::Error| format!("not a snapshot: {e}");
+        match value {
+            serde_json::Value::Array(_) => Ok(Saved {
+                clusters: serde_json::from_value(value).map_err(not_a_snapshot)?,
+                vault: None,
+            }),
+            serde_json::Value::Object(mut o) if o.contains_key("clusters") => {
+                let clusters = serde_json::from_value(o.remove("clusters").unwrap_or_default())
+                    .map_err(not_a_snapshot)?;
+                let vault = match o.remove("vault") {
+                    Some(v) if !v.is_null() => {
+                        Some(serde_json::from_value(v).map_err(not_a_snapshot)?)
+                    }
+                    _ => None,
+                };
+                Ok(Saved { clusters, vault })
+            }
+            _ => Ok(Saved {
+                clusters: vec![serde_json::from_value(value).map_err(not_a_snapshot)?],
+                vault: None,
+            }),
+        }
+    }
+
+    /// What `--save-snapshot` writes: the plain array of cluster snapshots without Vault
+    /// (as before Vault was audited), `{"clusters", "vault"}` with it.
+    /// Private key material in any collected text (a key pasted into a live Deployment's
+    /// annotation, say) is dropped.
+    pub fn to_json(&self) -> String {
+        let mut value = match &self.vault {
+            Some(v) => serde_json::json!({"clusters": self.clusters, "vault": v}),
+            None => serde_json::to_value(&self.clusters).unwrap_or_default(),
+        };
+        scrub_keys(&mut value);
+        let mut json = serde_json::to_string_pretty(&value).unwrap_or_default();
+        json.push('\n');
+        json
+    }
+}
+
+/// Every string of `value` with private key bytes in it loses them (see
+/// `vault::without_key_bytes`). JSON nesting is bounded by the parser (128 levels).
+fn scrub_keys(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.contains("PRIVATE KEY") => {
+            *s = super::vault::without_key_bytes(s);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(scrub_keys),
+        serde_json::Value::Object(map) => map.values_mut().for_each(scrub_keys),
+        _ => {}
+    }
+}
+
 /// A live object kept whole (as JSON), for the lint rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

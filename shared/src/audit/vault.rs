@@ -228,31 +228,33 @@ impl FieldValue {
     }
 }
 
-/// `text` with the body of every `… PRIVATE KEY` PEM block removed. Should key text remain
-/// outside any block Go would decode (a marker in mid-line), the whole text is redacted.
-fn without_key_bytes(text: &str) -> String {
+/// `text` with the body of every `… PRIVATE KEY` PEM block removed (indented blocks too,
+/// as in a YAML manifest). Should key text remain outside any such block (a marker in
+/// mid-line, a key in a one-line quoted string), the whole text is redacted.
+pub(crate) fn without_key_bytes(text: &str) -> String {
     if !text.contains("PRIVATE KEY") {
         return text.to_string();
     }
-    let blocks = crate::bundle::pem::scan(text);
-    let keys: Vec<(u32, u32)> = blocks
-        .iter()
-        .filter(|b| b.label.contains("PRIVATE KEY"))
-        .map(|b| (b.line, b.end_line))
-        .collect();
     let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split_inclusive('\n').enumerate() {
-        let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        if keys.iter().any(|(begin, end)| n > *begin && n < *end) {
+    let mut in_key = false;
+    let mut stray = false;
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if in_key {
+            if t.starts_with("-----END") {
+                in_key = false;
+                out.push_str(line);
+            }
             continue;
+        }
+        if t.starts_with("-----BEGIN") && t.contains("PRIVATE KEY") {
+            in_key = true;
+        } else if t.contains("PRIVATE KEY") && !t.starts_with("-----") {
+            stray = true;
         }
         out.push_str(line);
     }
-    let left = out
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("-----"))
-        .any(|l| l.contains("PRIVATE KEY"));
-    if left {
+    if stray {
         crate::finding::redact(&out).into_owned()
     } else {
         out

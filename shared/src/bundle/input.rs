@@ -17,6 +17,14 @@ pub struct Member {
     pub text: String,
 }
 
+/// `ca-key.pem`'s text is wiped from memory when the member is dropped (every member's,
+/// which costs nothing worth measuring).
+impl Drop for Member {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
+    }
+}
+
 impl std::fmt::Debug for Member {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Member")

@@ -330,8 +330,12 @@ pub fn certificates(text: &str) -> Vec<CertInfo> {
     pem::scan(text)
         .into_iter()
         .filter(|b| b.label == "CERTIFICATE")
-        .filter_map(|b| b.der.ok())
-        .filter_map(|d| x509::parse_certificate(&d).ok())
+        .filter_map(|b| {
+            b.der
+                .as_deref()
+                .ok()
+                .and_then(|d| x509::parse_certificate(d).ok())
+        })
         .collect()
 }
 

@@ -21,6 +21,15 @@ pub struct PemBlock {
     pub der: Result<Vec<u8>, String>,
 }
 
+/// Decoded bytes (a key's among them) are wiped from memory when the block is dropped.
+impl Drop for PemBlock {
+    fn drop(&mut self) {
+        if let Ok(der) = &mut self.der {
+            zeroize::Zeroize::zeroize(der);
+        }
+    }
+}
+
 /// Key bytes must never be printed, even in a debug dump.
 impl std::fmt::Debug for PemBlock {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -80,6 +89,7 @@ pub fn scan(text: &str) -> Vec<PemBlock> {
                 .decode(body.as_bytes())
                 .map_err(|e| format!("the block's base64 does not decode ({e})")),
         };
+        zeroize::Zeroize::zeroize(&mut body);
         let last = end.unwrap_or(j.saturating_sub(1));
         blocks.push(PemBlock {
             index: blocks.len(),

@@ -328,6 +328,27 @@ impl CertInfo {
 // Certificate parsing
 // ---------------------------------------------------------------------------------------------
 
+/// The total length a DER SEQUENCE announces in its header (tag, length and content), when
+/// `der` starts with one whose length field is complete.
+fn declared_len(der: &[u8]) -> Option<usize> {
+    let (&tag, rest) = der.split_first()?;
+    if tag != 0x30 {
+        return None;
+    }
+    let (&first, rest) = rest.split_first()?;
+    if first < 0x80 {
+        return Some(2 + usize::from(first));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 || rest.len() < n {
+        return None;
+    }
+    let len = rest[..n]
+        .iter()
+        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
+    Some(2 + n + len)
+}
+
 /// Parses one DER certificate.
 ///
 /// # Errors
@@ -335,8 +356,18 @@ impl CertInfo {
 /// but that Go would refuse are returned `Ok`, with the reasons in
 /// [`CertInfo::go_parse_errors`].
 pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
-    let (rest, cert) =
-        X509Certificate::from_der(der).map_err(|e| format!("malformed certificate: {e}"))?;
+    let (rest, cert) = X509Certificate::from_der(der).map_err(|e| match declared_len(der) {
+        _ if der.is_empty() => "the block holds no bytes".to_string(),
+        Some(want) if want > der.len() => format!(
+            "truncated: the block holds {} bytes of DER, the certificate's header announces {want}",
+            der.len()
+        ),
+        None if der[0] == 0x30 => {
+            "truncated: the block ends inside the certificate's DER header".to_string()
+        }
+        None => "malformed certificate: not a DER SEQUENCE".to_string(),
+        _ => format!("malformed certificate: {e}"),
+    })?;
     let mut go_errors = Vec::new();
     if !rest.is_empty() {
         go_errors.push("x509: trailing data".to_string());
@@ -1179,12 +1210,15 @@ fn check_rsa_components(key: &pkcs1::RsaPrivateKeyRef<'_>) -> Result<(), KeyErro
             "rsa primes do not multiply to the modulus".to_string(),
         ));
     }
-    let p = rsa::BoxedUint::from_be_slice_vartime(p);
-    let q = rsa::BoxedUint::from_be_slice_vartime(q);
+    let mut p = rsa::BoxedUint::from_be_slice_vartime(p);
+    let mut q = rsa::BoxedUint::from_be_slice_vartime(q);
     // `BoxedUint::mul` is the widening multiply (deprecated alias of `concatenating_mul`, whose
     // trait lives in crypto-bigint, which we do not depend on directly). It cannot overflow.
     #[allow(deprecated)]
     let product = p.mul(&q);
+    // The primes are the secret: wipe their copies (the product is the public modulus).
+    zeroize::Zeroize::zeroize(&mut p);
+    zeroize::Zeroize::zeroize(&mut q);
     let product_bytes = product.to_be_bytes();
     if strip_leading_zeros(&product_bytes) != n {
         return Err(KeyError::Malformed(

@@ -90,10 +90,15 @@ impl CertFile {
         };
         for b in blocks {
             if b.label != "CERTIFICATE" {
-                out.other_labels.push(b.label);
+                out.other_labels.push(b.label.clone());
                 continue;
             }
-            match b.der.and_then(|d| x509::parse_certificate(&d)) {
+            match b
+                .der
+                .as_deref()
+                .map_err(Clone::clone)
+                .and_then(x509::parse_certificate)
+            {
                 Ok(value) => out.certs.push(Cert {
                     block: b.index,
                     line: b.line,

@@ -17,7 +17,20 @@ pub struct SourceFile {
     pub text: String,
 }
 
+/// An input may hold a private key (`ca-key.pem`, a Secret, Vault JSON): its text is wiped
+/// from memory when the file is dropped.
+impl Drop for SourceFile {
+    fn drop(&mut self) {
+        self.wipe();
+    }
+}
+
 impl SourceFile {
+    /// Overwrites the text's whole buffer with zeros and empties it (what dropping does).
+    pub fn wipe(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.text);
+    }
+
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         SourceFile {
             name: name.into(),
@@ -72,6 +85,26 @@ impl SourceFile {
 
 #[cfg(test)]
 mod tests {
+
+    /// What dropping a file does to its buffer: every byte of it (spare capacity too) is
+    /// zero before the allocation goes back, so a key's text does not linger in freed memory.
+    #[test]
+    fn wipe_zeroes_the_whole_buffer() {
+        let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBAdSecretBytesHere\n-----END EC PRIVATE KEY-----\n";
+        let mut f = SourceFile::new("ca-key.pem", String::with_capacity(256) + key);
+        let (ptr, cap) = (f.text.as_ptr(), f.text.capacity());
+        f.wipe();
+        assert!(f.text.is_empty());
+        assert_eq!(
+            (f.text.as_ptr(), f.text.capacity()),
+            (ptr, cap),
+            "still the same allocation"
+        );
+        // SAFETY: the String still owns `cap` initialised bytes at `ptr` (zeroize writes
+        // every byte of the capacity and keeps the allocation).
+        let bytes = unsafe { std::slice::from_raw_parts(ptr, cap) };
+        assert!(bytes.iter().all(|b| *b == 0));
+    }
     use super::SourceFile;
 
     #[test]
