@@ -107,6 +107,30 @@ fn a_100_mb_input_is_refused_by_the_cap_for_every_command() {
     refused(&r, "root-cert.pem", "input cap");
 }
 
+/// The largest input accepted (the default cap, 32 MiB) is parsed within the memory
+/// ceiling: memory is bounded by the cap (bench/memory.sh measures the peak).
+#[test]
+fn an_input_at_the_cap_fits_the_memory_ceiling() {
+    let dir = scratch("hostile-at-cap");
+    let mut text = String::with_capacity(32 << 20);
+    let mut i = 0;
+    loop {
+        let chunk = format!("service{i}:\n  name: value{i}\n  ports: [80, 443]\n");
+        if text.len() + chunk.len() > 32 << 20 {
+            break;
+        }
+        text.push_str(&chunk);
+        i += 1;
+    }
+    let f = write(&dir, "at-cap.yaml", text.as_bytes());
+    drop(text);
+    refused(
+        &guarded(&["lint", s(&f)], None),
+        s(&f),
+        "no istiod or gateway configuration found",
+    );
+}
+
 // --- Bytes that are not text ------------------------------------------------------------
 
 #[test]

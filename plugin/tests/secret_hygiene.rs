@@ -145,15 +145,16 @@ fn verify_never_shows_a_key_in_any_input_form_or_format() {
         std::fs::write(bundle.join("ca-key.pem"), key).unwrap();
         inputs.push(bundle);
 
-        let data: String = [
+        let members = [
             ("ca-cert.pem", file("ca-cert.pem")),
             ("ca-key.pem", key.to_string()),
             ("cert-chain.pem", file("cert-chain.pem")),
             ("root-cert.pem", file("root-cert.pem")),
-        ]
-        .iter()
-        .map(|(k, v)| format!("  {k}: {}\n", b64.encode(v)))
-        .collect();
+        ];
+        let data: String = members
+            .iter()
+            .map(|(k, v)| format!("  {k}: {}\n", b64.encode(v)))
+            .collect();
         let secret = dir.join(format!("{label}-secret.yaml"));
         std::fs::write(
             &secret,
@@ -162,18 +163,13 @@ fn verify_never_shows_a_key_in_any_input_form_or_format() {
         .unwrap();
         inputs.push(secret);
 
-        let string_data: String = [
-            ("ca-cert.pem", file("ca-cert.pem")),
-            ("ca-key.pem", key.to_string()),
-            ("cert-chain.pem", file("cert-chain.pem")),
-            ("root-cert.pem", file("root-cert.pem")),
-        ]
-        .iter()
-        .map(|(k, v)| {
-            let indented: String = v.lines().map(|l| format!("    {l}\n")).collect();
-            format!("  {k}: |\n{indented}")
-        })
-        .collect();
+        let string_data: String = members
+            .iter()
+            .map(|(k, v)| {
+                let indented: String = v.lines().map(|l| format!("    {l}\n")).collect();
+                format!("  {k}: |\n{indented}")
+            })
+            .collect();
         let secret = dir.join(format!("{label}-string-secret.yaml"));
         std::fs::write(
             &secret,
