@@ -34,7 +34,14 @@ fn main() -> ExitCode {
             } else {
                 exit::OK
             };
-            let _ = e.print();
+            // A usage error quotes the argument: key material passed as one never shows.
+            let text = e.render().to_string();
+            match vault_istio::finding::redact(&text) {
+                std::borrow::Cow::Owned(redacted) if e.use_stderr() => eprint!("{redacted}"),
+                _ => {
+                    let _ = e.print();
+                }
+            }
             return ExitCode::from(code);
         }
     };

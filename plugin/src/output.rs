@@ -32,7 +32,10 @@ fn stderr_color() -> bool {
     use_color(ColorChoice::Auto, std::io::stderr().is_terminal())
 }
 
+/// Errors quote what the user gave (a config value, a file's line): key material in it
+/// never reaches the terminal.
 fn prefixed(prefix: &str, style: anstyle::Style, msg: &str) {
+    let msg = vault_istio::finding::redact(msg);
     if stderr_color() {
         eprintln!("{}{prefix}{}: {msg}", style.render(), style.render_reset());
     } else {

@@ -370,3 +370,36 @@ fn a_key_pasted_into_a_saved_snapshot_never_reaches_an_output() {
         );
     }
 }
+
+/// The commands that take no key still quote what they are given: a key pasted into a
+/// render config value, or passed as an argument, never shows in their errors.
+#[test]
+fn render_and_usage_errors_never_show_a_key() {
+    let key1 = std::fs::read_to_string(root().join(C1).join("ca-key.pem")).unwrap();
+    let forms = key_forms(&key1, &public_of(C1));
+    let indented: String = key1.lines().map(|l| format!("      {l}\n")).collect();
+    let dir = scratch("hygiene-render");
+    let mut outputs = Vec::new();
+    for (n, config) in [
+        format!("clusters:\n  - name: cluster1\n    kubernetesHost: |\n{indented}kv: {{version: 2}}\n"),
+        format!("clusters:\n  - name: |\n{indented}    kubernetesHost: https://a:6443\n"),
+        format!("clusters:\n  - name: cluster1\n    kubernetesHost: https://a:6443\n    kubernetesCaFile: {:?}\n", key1),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let f = dir.join(format!("render-{n}.yaml"));
+        std::fs::write(&f, config).unwrap();
+        let r = run(&["render", "-f", f.to_str().unwrap(), "--out-dir", dir.join("out").to_str().unwrap()]);
+        assert_eq!(r.code, 2, "{n}: the config is refused: {}", r.stderr);
+        outputs.push(r);
+    }
+    outputs.push(run(&["verify", "--expires-within", &key1, "x"]));
+    outputs.push(run(&["lint", "--ignore", &key1, "x"]));
+    outputs.push(run(&["explain", &key1]));
+    for r in &outputs {
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(!r.stderr.is_empty());
+        assert_no_key("render/usage", &[&r.stdout, &r.stderr], &forms);
+    }
+}

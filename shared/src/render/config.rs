@@ -171,7 +171,8 @@ impl Reader<'_> {
             file: self.file.to_string(),
             line: p.line,
             column: p.column,
-            message: message.into(),
+            // Messages quote the value: a key pasted into the config must not show.
+            message: crate::finding::redact(&message.into()).into_owned(),
         }
     }
 
