@@ -19,10 +19,11 @@ page=1
 {
     echo "# $(date -u +%FT%TZ) $(git rev-parse --short HEAD) $(rustc --version)"
     echo "# $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release && echo "$PRETTY_NAME")"
-    echo "== criterion: lint"
-    cargo bench -q --bench lint -- --noplot 2>&1 | grep -E 'time:|^[a-z]' || true
-    echo "== criterion: verify"
-    cargo bench -q --bench verify -- --noplot 2>&1 | grep -E 'time:|^[a-z]' || true
+    for b in lint verify; do
+        echo "== criterion: $b"
+        out=$(cargo bench -q --bench "$b" -- --noplot 2>&1) || { echo "$out"; exit 1; }
+        grep -E 'time:|^[a-z]' <<<"$out"
+    done
     echo "== lint as a process (process.sh)"
     bash process.sh
     echo "== verify beside openssl verify (verify-vs-openssl.sh)"

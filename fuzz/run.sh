@@ -12,6 +12,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 cd "$here"
 secs=${1:-600}
+case $secs in
+    '' | *[!0-9]*) echo "usage: fuzz/run.sh [SECONDS] [TARGET...] (SECONDS is a number: $secs)" >&2; exit 2 ;;
+esac
 shift || true
 export RUSTC_BOOTSTRAP=1
 if [ $# -gt 0 ]; then

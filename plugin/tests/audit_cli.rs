@@ -844,3 +844,45 @@ fn credential_name_with_files_is_judged_by_the_clusters_istio_version() {
     assert!(old.contains("Istio 1.23"), "{old}");
     assert_ne!(new, old);
 }
+
+/// A busy gateway: its log is longer than the audit reads from the start (1 MiB), the cut
+/// falls inside a multi-byte character, and a client planted pilot-agent's error text in
+/// the access log. The end of the log is read too: the real error there is VI754; the
+/// planted one is not quoted; a log not read whole is not judged by VI755.
+#[test]
+fn a_long_log_is_read_at_both_ends_and_access_lines_are_not_trusted() {
+    let mut log = inject::proxy_log_loading(&[CERT]);
+    let access = "[2024-11-01T09:01:12.004Z] \"GET /caf\u{e9} HTTP/1.1\" 200 - via_upstream - \"-\" 0 512 3 2 \"10.0.0.4\" \"curl/8.5.0\"\n";
+    // The head read stops at 1,048,576 bytes: put the `é` (2 bytes) across it.
+    while log.len() + access.len() < (1 << 20) - 40 {
+        log.push_str(access);
+    }
+    let pad = (1 << 20) - log.len() - access.find('\u{e9}').unwrap() - 2;
+    log.push_str(&"x".repeat(pad));
+    log.push('\n');
+    log.push_str(access);
+    assert!(log.is_char_boundary((1 << 20) - 1) && !log.is_char_boundary(1 << 20));
+    log.push_str("[2024-11-01T10:00:00.000Z] \"GET / HTTP/1.1\" 200 - \"-\" \"planted: failed to generate secret for proxy from file: PLANTED\"\n");
+    log.push_str("2024-11-01T10:00:01.000000Z\terror\tcache\tresource:file-cert:/vault/secrets/tls.crt~/vault/secrets/tls.key failed to generate secret for proxy from file: open /vault/secrets/tls.crt: permission denied\n");
+    let (r, findings, k) = audit_one(with_ingress(cluster1(), INGRESS, &log));
+    let vi754 = with_code(&findings, "VI754");
+    assert_eq!(vi754.len(), 1, "{}", r.stdout);
+    let msg = vi754[0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("permission denied") && !msg.contains("PLANTED"),
+        "{msg}"
+    );
+    assert!(with_code(&findings, "VI755").is_empty(), "{}", r.stdout);
+    let reads: Vec<String> = k
+        .requests()
+        .iter()
+        .filter(|q| q.path.ends_with(&format!("{POD}/log")))
+        .map(|q| q.query.clone())
+        .collect();
+    assert_eq!(reads.len(), 2, "{reads:?}");
+    assert!(
+        reads.iter().any(|q| q.contains("limitBytes=1048576")),
+        "{reads:?}"
+    );
+    assert!(reads.iter().any(|q| q.contains("tailLines=")), "{reads:?}");
+}

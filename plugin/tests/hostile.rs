@@ -424,5 +424,6 @@ fn ten_thousand_pem_blocks() {
     write(&dir, "root-cert.pem", many.as_bytes());
     write(&dir, "cert-chain.pem", many.as_bytes());
     let (code, findings) = verify(&dir);
-    assert!(code == 0 || code == 1, "{findings:#?}");
+    // Go accepts repeated certificates; nothing else is wrong with this bundle.
+    assert_eq!((code, findings.len()), (0, 0), "{findings:#?}");
 }

@@ -226,6 +226,31 @@ type Case = (
 fn firing() -> Vec<Case> {
     vec![
         (
+            "VI755",
+            "JSON log without the CA's watcher",
+            |s| {
+                egress(s).proxy_log = Some(ProxyLog {
+                lines: vec![r#"{"level":"info","time":"2024-11-01T09:00:06.512044Z","scope":"cache","msg":"adding watcher for file certificate /vault/secrets/client.crt"}"#.into()],
+                complete: true,
+            });
+            },
+            "`/vault/secrets/ca.crt`",
+        ),
+        (
+            "VI754",
+            "an error the proxy never recovered from",
+            |s| {
+                ingress(s).proxy_log = Some(ProxyLog {
+                lines: vec![
+                    "2024-11-01T09:00:06.4Z\terror\tcache\tresource:file-cert:/vault/secrets/tls.crt~/vault/secrets/tls.key failed to generate secret for proxy from file: open /vault/secrets/tls.crt: no such file or directory".into(),
+                    "2024-11-01T09:00:07.1Z\tinfo\tcache\tread certificate from file\tresource=file-cert:/vault/secrets/other.crt~/vault/secrets/other.key".into(),
+                ],
+                complete: true,
+            });
+            },
+            "(1 time in the log read)",
+        ),
+        (
             "VI750",
             "selector matches no pod",
             |s| {
@@ -349,6 +374,51 @@ fn firing() -> Vec<Case> {
 
 fn quiet() -> Vec<Case> {
     vec![
+        (
+            "VI754",
+            "an error the proxy recovered from (the agent rendered the file later)",
+            |s| {
+                ingress(s).proxy_log = Some(ProxyLog {
+                lines: vec![
+                    "2024-11-01T09:00:06.4Z\terror\tcache\tresource:file-cert:/vault/secrets/tls.crt~/vault/secrets/tls.key failed to generate secret for proxy from file: open /vault/secrets/tls.crt: no such file or directory".into(),
+                    "2024-11-01T09:00:07.0Z\tinfo\tcache\tadding watcher for file certificate /vault/secrets/tls.crt".into(),
+                    "2024-11-01T09:00:07.1Z\tinfo\tcache\tread certificate from file\tresource=file-cert:/vault/secrets/tls.crt~/vault/secrets/tls.key".into(),
+                ],
+                complete: true,
+            });
+            },
+            "",
+        ),
+        (
+            "VI755",
+            "a JSON log with every watcher",
+            |s| {
+                egress(s).proxy_log = Some(ProxyLog {
+                lines: ["client.crt", "ca.crt"].iter().map(|f| format!(r#"{{"level":"info","scope":"cache","msg":"adding watcher for file certificate /vault/secrets/{f}"}}"#)).collect(),
+                complete: true,
+            });
+            },
+            "",
+        ),
+        (
+            "VI752",
+            "a gateway serving files from a Secret volume, without Vault",
+            |s| {
+                *shop(s) = SHOP.replace("/vault/secrets/", "/etc/istio/ingressgateway-certs/");
+                for p in pods(s)
+                    .iter_mut()
+                    .filter(|p| p.namespace == "istio-ingress")
+                {
+                    p.annotations.clear();
+                    p.init_containers.clear();
+                    p.containers.retain(|c| c.name == "istio-proxy");
+                    p.containers[0]
+                        .mounts
+                        .push("/etc/istio/ingressgateway-certs".into());
+                }
+            },
+            "",
+        ),
         (
             "VI750",
             "a Gateway without files selects nothing",

@@ -188,12 +188,16 @@ fn wipe(value: &mut Value) {
 
 impl Answer {
     fn new(status: u16, body: &[u8]) -> Answer {
-        let text = String::from_utf8_lossy(body);
+        let mut text = String::from_utf8_lossy(body).into_owned();
         let body = if text.trim().is_empty() {
             Value::Null
         } else {
-            serde_json::from_str(&text).unwrap_or_else(|_| Value::String(text.into_owned()))
+            match serde_json::from_str(&text) {
+                Ok(v) => v,
+                Err(_) => Value::String(std::mem::take(&mut text)),
+            }
         };
+        zeroize::Zeroize::zeroize(&mut text);
         Answer { status, body }
     }
 

@@ -97,20 +97,47 @@ pub struct GatewayPod {
 #[serde(rename_all = "camelCase")]
 pub struct ProxyLog {
     pub lines: Vec<String>,
-    /// The whole log was read from its first line (it was shorter than the read limit),
-    /// so a line missing from it was really never written.
+    /// The log was read whole from the proxy's start: shorter than the read limit, and
+    /// holding pilot-agent's readiness line (a log the kubelet rotated, or a proxy not yet
+    /// ready, is not complete). Only then does a missing line mean it was never written.
     #[serde(default)]
     pub complete: bool,
 }
 
 impl ProxyLog {
-    /// Whether pilot-agent's secret cache wrote `line`: keeps lines about certificate files
-    /// only.
+    /// Whether `line` is one pilot-agent's secret cache wrote about certificate files: a
+    /// text line (`<time>\t<level>\tcache\t…`) or a JSON one (`"scope":"cache"`). Envoy's
+    /// access log lines start with `[` and never qualify, whatever a client put in them.
     pub fn keeps(line: &str) -> bool {
-        line.contains("file-cert:")
+        let about_files = line.contains("file-cert:")
             || line.contains("file-root:")
             || line.contains("file certificate")
-            || line.contains("secret for proxy from file")
+            || line.contains("secret for proxy from file");
+        about_files && pilot_agent_line(line, Some("cache"))
+    }
+
+    /// Whether `line` is pilot-agent's "Readiness succeeded in …": written once, when Envoy
+    /// first became ready, so a log that holds it was read from the proxy's start.
+    pub fn is_readiness(line: &str) -> bool {
+        pilot_agent_line(line, None)
+            && (line.contains("\tReadiness succeeded in ")
+                || line.contains("\"msg\":\"Readiness succeeded in "))
+    }
+}
+
+/// A line pilot-agent wrote (text: it starts with its timestamp and has tab-separated
+/// fields; JSON: an object), with the given scope when one is asked for.
+fn pilot_agent_line(line: &str, scope: Option<&str>) -> bool {
+    if line.starts_with('{') {
+        return scope.is_none_or(|s| line.contains(&format!("\"scope\":\"{s}\"")));
+    }
+    if !line.starts_with(|c: char| c.is_ascii_digit()) {
+        return false;
+    }
+    let fields: Vec<&str> = line.splitn(4, '\t').collect();
+    match scope {
+        Some(s) => fields.len() == 4 && fields[2] == s,
+        None => fields.len() >= 3,
     }
 }
 
@@ -404,4 +431,42 @@ pub struct SecretInfo {
     /// Data keys only.
     #[serde(default)]
     pub keys: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ProxyLog;
+
+    /// Only pilot-agent's own lines are kept: a client cannot plant one through Envoy's
+    /// access log (which starts with `[`), text or JSON.
+    #[test]
+    fn only_pilot_agent_cache_lines_are_kept() {
+        let keep = [
+            "2024-11-01T09:00:06.512044Z\tinfo\tcache\tadding watcher for file certificate /vault/secrets/tls.crt",
+            "2024-11-01T09:00:06.4Z\terror\tcache\tresource:file-cert:/a~/b failed to generate secret for proxy from file: open /a: no such file or directory",
+            r#"{"level":"info","scope":"cache","msg":"read certificate from file","resource":"file-cert:/a~/b"}"#,
+        ];
+        let drop = [
+            "[2024-11-01T09:01:12.004Z] \"GET / HTTP/1.1\" 200 - \"failed to generate secret for proxy from file\" \"curl\"",
+            "[2024-11-01T09:01:12.004Z] \"GET / HTTP/1.1\" 200 - \"x\tinfo\tcache\tadding watcher for file certificate /vault/secrets/tls.crt\"",
+            "2024-11-01T09:00:06.5Z\tinfo\tads\tSDS: PUSH resource:file-cert:/a~/b",
+            r#"{"level":"info","scope":"envoy","msg":"adding watcher for file certificate /a"}"#,
+            r#"{"path":"/x","ua":"\"scope\":\"cache\" failed to generate secret for proxy from file"}"#,
+        ];
+        for l in keep {
+            assert!(ProxyLog::keeps(l), "{l}");
+        }
+        for l in drop {
+            assert!(!ProxyLog::keeps(l), "{l}");
+        }
+        assert!(ProxyLog::is_readiness(
+            "2024-11-01T09:00:06.309881Z\tinfo\tReadiness succeeded in 212.4ms"
+        ));
+        assert!(ProxyLog::is_readiness(
+            r#"{"level":"info","msg":"Readiness succeeded in 1.2s"}"#
+        ));
+        assert!(!ProxyLog::is_readiness(
+            "[2024-11-01T09:01:12.004Z] \"GET /?q=\tReadiness succeeded in 1s\""
+        ));
+    }
 }

@@ -247,9 +247,12 @@ pub(crate) fn without_key_bytes(text: &str) -> String {
             }
             continue;
         }
-        if t.starts_with("-----BEGIN") && t.contains("PRIVATE KEY") {
+        // A marker line alone opens a block; a marker with more on its line (a key written
+        // on one line, with `\n` escapes or spaces) is stray text.
+        let is_marker = t.starts_with("-----") && t.ends_with("-----") && t.len() <= 64;
+        if is_marker && t.starts_with("-----BEGIN ") && t.contains("PRIVATE KEY") {
             in_key = true;
-        } else if t.contains("PRIVATE KEY") && !t.starts_with("-----") {
+        } else if !is_marker && t.contains("PRIVATE KEY") {
             stray = true;
         }
         out.push_str(line);
@@ -296,6 +299,35 @@ pub struct LoginCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every way a key can sit in text: a block (indented or not) keeps its markers and
+    /// loses its body; a key on one line (escaped newlines, spaces, `\r` line ends) or a
+    /// marker in mid-line redacts the whole text.
+    #[test]
+    fn key_bytes_never_survive_in_any_layout() {
+        let body = "MIIEowIBAAKCAQEAsecretsecretsecretsecretsecretsecretsecretsecret";
+        let block =
+            format!("-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\n");
+        let indented: String = block.lines().map(|l| format!("    {l}\n")).collect();
+        let cert = "-----BEGIN CERTIFICATE-----\nMIIBcertificate\n-----END CERTIFICATE-----\n";
+        for text in [
+            block.clone(),
+            format!("{cert}{block}"),
+            format!("ca-key.pem: |\n{indented}"),
+            block.replace('\n', "\\n"),
+            block.replace('\n', " "),
+            block.replace('\n', "\r"),
+            format!("key: {}", block.replace('\n', "\\n")),
+        ] {
+            let out = without_key_bytes(&text);
+            assert!(!out.contains("secretsecret"), "{text:?} -> {out:?}");
+        }
+        let out = without_key_bytes(&format!("{cert}{block}"));
+        assert!(
+            out.contains("MIIBcertificate") && out.contains("-----BEGIN RSA PRIVATE KEY-----"),
+            "{out}"
+        );
+    }
 
     #[test]
     fn globs_as_vault_matches_them() {

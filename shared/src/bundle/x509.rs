@@ -328,25 +328,41 @@ impl CertInfo {
 // Certificate parsing
 // ---------------------------------------------------------------------------------------------
 
-/// The total length a DER SEQUENCE announces in its header (tag, length and content), when
-/// `der` starts with one whose length field is complete.
-fn declared_len(der: &[u8]) -> Option<usize> {
-    let (&tag, rest) = der.split_first()?;
-    if tag != 0x30 {
-        return None;
+/// What a DER SEQUENCE's header says about its length.
+enum Declared {
+    /// Tag, length and content take this many bytes.
+    Len(usize),
+    /// The bytes end inside the header.
+    ShortHeader,
+    /// Not a definite-length SEQUENCE header (DER allows no other).
+    NotSequence,
+}
+
+fn declared_len(der: &[u8]) -> Declared {
+    let [tag, rest @ ..] = der else {
+        return Declared::ShortHeader;
+    };
+    if *tag != 0x30 {
+        return Declared::NotSequence;
     }
-    let (&first, rest) = rest.split_first()?;
-    if first < 0x80 {
-        return Some(2 + usize::from(first));
+    let [first, rest @ ..] = rest else {
+        return Declared::ShortHeader;
+    };
+    if *first < 0x80 {
+        return Declared::Len(2 + usize::from(*first));
     }
     let n = usize::from(first & 0x7f);
-    if n == 0 || n > 4 || rest.len() < n {
-        return None;
+    if n == 0 || n > 4 {
+        return Declared::NotSequence; // indefinite, or longer than any input we accept
     }
-    let len = rest[..n]
-        .iter()
-        .fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-    Some(2 + n + len)
+    let Some(bytes) = rest.get(..n) else {
+        return Declared::ShortHeader;
+    };
+    let len = bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    usize::try_from(len)
+        .ok()
+        .and_then(|l| l.checked_add(2 + n))
+        .map_or(Declared::NotSequence, Declared::Len)
 }
 
 /// Parses one DER certificate.
@@ -358,15 +374,15 @@ fn declared_len(der: &[u8]) -> Option<usize> {
 pub fn parse_certificate(der: &[u8]) -> Result<CertInfo, String> {
     let (rest, cert) = X509Certificate::from_der(der).map_err(|e| match declared_len(der) {
         _ if der.is_empty() => "the block holds no bytes".to_string(),
-        Some(want) if want > der.len() => format!(
+        Declared::Len(want) if want > der.len() => format!(
             "truncated: the block holds {} bytes of DER, the certificate's header announces {want}",
             der.len()
         ),
-        None if der[0] == 0x30 => {
+        Declared::ShortHeader => {
             "truncated: the block ends inside the certificate's DER header".to_string()
         }
-        None => "malformed certificate: not a DER SEQUENCE".to_string(),
-        _ => format!("malformed certificate: {e}"),
+        Declared::NotSequence => "malformed certificate: not a DER SEQUENCE".to_string(),
+        Declared::Len(_) => format!("malformed certificate: {e}"),
     })?;
     let mut go_errors = Vec::new();
     if !rest.is_empty() {
@@ -1397,6 +1413,34 @@ fn parse_pkcs8(der: &[u8]) -> Result<PrivateKey, KeyError> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn der_headers_are_read_for_the_truncation_message() {
+        let len = |d: &[u8]| match declared_len(d) {
+            Declared::Len(n) => format!("len {n}"),
+            Declared::ShortHeader => "short".into(),
+            Declared::NotSequence => "not".into(),
+        };
+        assert_eq!(len(&[]), "short");
+        assert_eq!(len(&[0x30]), "short");
+        assert_eq!(len(&[0x30, 0x05]), "len 7");
+        assert_eq!(len(&[0x30, 0x82, 0x01]), "short");
+        assert_eq!(len(&[0x30, 0x82, 0x01, 0x00]), "len 260");
+        assert_eq!(len(&[0x30, 0x80]), "not", "indefinite length is not DER");
+        assert_eq!(len(&[0x30, 0x85, 1, 2, 3, 4, 5]), "not");
+        assert_eq!(len(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), "len 4294967301");
+        assert_eq!(len(&[0x31, 0x00]), "not");
+        assert!(
+            parse_certificate(&[0x30, 0x82, 0x01, 0x00, 0x30])
+                .unwrap_err()
+                .contains("holds 5 bytes of DER, the certificate's header announces 260")
+        );
+        assert!(
+            parse_certificate(&[0x30, 0x80, 0, 0])
+                .unwrap_err()
+                .contains("not a DER SEQUENCE")
+        );
+    }
     use rcgen::{
         BasicConstraints, CertificateParams, CustomExtension, DnType, ExtendedKeyUsagePurpose,
         IsCa, Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PKCS_ECDSA_P384_SHA384,

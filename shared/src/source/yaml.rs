@@ -297,8 +297,14 @@ pub fn parse_with(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError
                 };
                 // The scanner reserves room as it reads: without the shrink, a big file's
                 // scalars kept that slack (about a third of the peak memory on large inputs).
+                // The copy is exact-size; the scanner's buffer is wiped (a key pasted into a
+                // template must not linger in freed memory).
                 let mut value = value.into_owned();
-                value.shrink_to_fit();
+                if value.capacity() > value.len() {
+                    let exact = String::from(value.as_str());
+                    zeroize::Zeroize::zeroize(&mut value);
+                    value = exact;
+                }
                 let node = Node::Scalar(
                     Scalar {
                         value,

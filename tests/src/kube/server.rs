@@ -66,11 +66,11 @@ fn json_response(code: StatusCode, body: &Value) -> Response {
         .expect("valid response")
 }
 
-fn text_response(code: StatusCode, text: String) -> Response {
+fn text_response(code: StatusCode, text: impl Into<Vec<u8>>) -> Response {
     Response::builder()
         .status(code)
         .header(header::CONTENT_TYPE, "text/plain")
-        .body(Body::from(text))
+        .body(Body::from(text.into()))
         .expect("valid response")
 }
 
@@ -257,7 +257,7 @@ impl Shared {
         match (&method, path.trim_end_matches('/')) {
             (&Method::GET, "/version") => return json_response(StatusCode::OK, &self.version()),
             (&Method::GET, "/healthz" | "/livez" | "/readyz") => {
-                return text_response(StatusCode::OK, "ok".into());
+                return text_response(StatusCode::OK, "ok");
             }
             (&Method::GET, "/api") => {
                 return json_response(
@@ -743,24 +743,21 @@ fn typed<T: serde::Serialize + serde::de::DeserializeOwned>(
 }
 
 /// The part of a log `tailLines` and `limitBytes` ask for, as the kubelet cuts it: the
-/// last lines first, then at most that many bytes from their start.
-fn tail(text: &str, query: &HashMap<String, String>) -> String {
+/// last lines first, then at most that many bytes from their start, even mid-character.
+fn tail(text: &str, query: &HashMap<String, String>) -> Vec<u8> {
     let mut out = match query.get("tailLines").and_then(|n| n.parse::<usize>().ok()) {
         Some(n) => {
             let lines: Vec<&str> = text.split_inclusive('\n').collect();
             lines[lines.len().saturating_sub(n)..].concat()
         }
         None => text.to_string(),
-    };
+    }
+    .into_bytes();
     if let Some(limit) = query
         .get("limitBytes")
         .and_then(|n| n.parse::<usize>().ok())
     {
-        let mut end = limit.min(out.len());
-        while !out.is_char_boundary(end) {
-            end -= 1;
-        }
-        out.truncate(end);
+        out.truncate(limit);
     }
     out
 }

@@ -52,6 +52,29 @@ struct PodQuery {
     namespace: Option<String>,
     selector: String,
     why: String,
+    /// Keep only gateway proxies: a Gateway's selector may also match sidecar pods, which
+    /// Istio never configures as gateways.
+    gateways_only: bool,
+}
+
+/// A pod that runs (or, before injection, will run) a gateway proxy: the injector's
+/// `gateway` template, or an `istio-proxy` started as a `router`.
+fn is_gateway_pod(pod: &Pod) -> bool {
+    let template = pod
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("inject.istio.io/templates"))
+        .is_some_and(|t| t.split(',').any(|t| t.trim() == "gateway"));
+    let router = pod.spec.as_ref().is_some_and(|s| {
+        s.containers.iter().any(|c| {
+            c.name == "istio-proxy"
+                && c.args
+                    .as_ref()
+                    .is_some_and(|a| a.iter().any(|x| x == "router"))
+        })
+    });
+    template || router
 }
 
 /// The label selector of a Gateway naming certificate files (`None` otherwise, or when
@@ -226,9 +249,11 @@ impl Collector {
                         namespace: Some(o.namespace.clone()),
                         selector: s.to_string(),
                         why: format!("list the pods of deployment {} in {}", o.name, o.namespace),
+                        gateways_only: false,
                     }),
                 "Gateway" => file_gateway_selector(&v).map(|s| PodQuery {
                     namespace: None,
+                    gateways_only: true,
                     selector: s.clone(),
                     why: format!(
                         "list the pods Gateway {}/{} selects ({s}) in all namespaces",
@@ -256,10 +281,13 @@ impl Collector {
         .await;
         let mut pods: BTreeMap<(String, String), Pod> = BTreeMap::new();
         let mut problems = Vec::new();
-        for list in lists {
+        for (list, query) in lists.into_iter().zip(&queries) {
             match list {
                 Ok(l) => {
                     for p in l.items {
+                        if query.gateways_only && !is_gateway_pod(&p) {
+                            continue;
+                        }
                         let key = (
                             p.metadata.namespace.clone().unwrap_or_default(),
                             p.metadata.name.clone().unwrap_or_default(),
@@ -289,7 +317,8 @@ impl Collector {
     }
 
     /// istio-proxy's file-certificate lines of a running pod: the start of the log, and
-    /// its end when the log is longer than what was read.
+    /// its end when the log is longer than what was read. Read as bytes (a cut at the byte
+    /// limit, or a client's bytes in an access log, need not be UTF-8).
     async fn proxy_log(&self, pod: &Pod) -> Result<Option<ProxyLog>, CollectProblem> {
         let running = pod
             .status
@@ -312,22 +341,36 @@ impl Collector {
             limit_bytes: Some(LOG_HEAD_BYTES),
             ..Default::default()
         };
-        let text = self.read(what.clone(), api.logs(&name, &head)).await?;
-        let complete = (text.len() as i64) < LOG_HEAD_BYTES;
+        let bytes = self
+            .read(what.clone(), log_bytes(&api, &name, &head))
+            .await?;
+        let text = String::from_utf8_lossy(&bytes);
+        let whole = (bytes.len() as i64) < LOG_HEAD_BYTES;
+        let complete = whole && text.lines().any(ProxyLog::is_readiness);
         let mut lines: Vec<String> = kept(&text).collect();
-        if !complete {
+        if !whole {
             let tail = LogParams {
                 container: Some("istio-proxy".into()),
                 tail_lines: Some(LOG_TAIL_LINES),
                 ..Default::default()
             };
-            let end = self.read(what, api.logs(&name, &tail)).await?;
-            lines.extend(
-                kept(&end)
-                    .filter(|l| !lines.contains(l))
-                    .collect::<Vec<_>>(),
-            );
+            let end = self.read(what, log_bytes(&api, &name, &tail)).await?;
+            let end = String::from_utf8_lossy(&end);
+            let more: Vec<String> = kept(&end).filter(|l| !lines.contains(l)).collect();
+            lines.extend(more);
         }
         Ok(Some(ProxyLog { lines, complete }))
     }
+}
+
+/// A log as the API server sends it, bytes and all.
+async fn log_bytes(api: &Api<Pod>, name: &str, lp: &LogParams) -> Result<Vec<u8>, kube::Error> {
+    use futures::AsyncReadExt as _;
+    let mut stream = api.log_stream(name, lp).await?;
+    let mut bytes = Vec::new();
+    stream
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(kube::Error::ReadEvents)?;
+    Ok(bytes)
 }

@@ -134,6 +134,58 @@ pub(crate) fn pods_reading_files<'t>(
     out
 }
 
+/// The resource an SDS line names: `file-cert:/a.crt~/a.key` or `file-root:/ca.crt`.
+fn resource(line: &str) -> Option<&str> {
+    let at = line
+        .find("file-cert:")
+        .or_else(|| line.find("file-root:"))?;
+    line[at..]
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\\' || c == ',')
+        .next()
+}
+
+/// pilot-agent's "failed to generate secret for proxy from file" lines that no later
+/// successful read of the same resource answered (it retries: an error before the agent
+/// rendered the files, then a read, is a recovery, not a failure).
+pub(crate) fn unrecovered_errors(log: &crate::audit::snapshot::ProxyLog) -> Vec<&String> {
+    log.lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.contains(FILE_ERROR))
+        .filter(|(i, l)| {
+            let Some(res) = resource(l) else { return true };
+            !log.lines[i + 1..].iter().any(|later| {
+                later.contains("read certificate from file") && resource(later) == Some(res)
+            })
+        })
+        .map(|(_, l)| l)
+        .collect()
+}
+
+/// The path a watcher line names (text or JSON logs).
+pub(crate) fn watched_path(line: &str) -> Option<&str> {
+    line.split(WATCHING)
+        .nth(1)?
+        .split(|c: char| c.is_whitespace() || c == '"' || c == '\\' || c == '}')
+        .next()
+}
+
+/// Whether the pod is meant to get its files from the Vault agent: it asks for injection,
+/// or `path` lies under the agent's secrets directory (`secret-volume-path`, default
+/// `/vault/secrets`). Files a Secret or CSI volume provides are not this tool's business.
+pub(crate) fn vault_provides(pod: &GatewayPod, path: &str) -> bool {
+    let asks = pod
+        .annotations
+        .get("vault.hashicorp.com/agent-inject")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let dir = pod
+        .annotations
+        .get("vault.hashicorp.com/secret-volume-path")
+        .map_or("/vault/secrets", String::as_str)
+        .trim_end_matches('/');
+    asks || path.starts_with(&format!("{dir}/"))
+}
+
 /// Whether the Vault agent injected the pod.
 pub(crate) fn injected(pod: &GatewayPod) -> bool {
     pod.annotations

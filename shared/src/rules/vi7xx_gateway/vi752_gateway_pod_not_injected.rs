@@ -1,10 +1,11 @@
-use super::live::{AGENT_INIT, AGENT_SIDECAR, injected, pods_reading_files};
+use super::live::{AGENT_INIT, AGENT_SIDECAR, injected, pods_reading_files, vault_provides};
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
     /// ## What it does
     /// In an audit: checks every running pod that a Gateway (or a DestinationRule's
-    /// `workloadSelector`) makes read certificate files. It must carry
+    /// `workloadSelector`) makes read certificate files from the Vault agent (the pod asks
+    /// for injection, or a file is under its secrets directory). It must carry
     /// `vault.hashicorp.com/agent-inject-status: injected`, its `vault-agent-init` must
     /// have exited 0, and it must run the `vault-agent` sidecar unless
     /// `vault.hashicorp.com/agent-pre-populate-only` is `"true"`.
@@ -43,7 +44,15 @@ declare_rule! {
 fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     let Some(live) = t.live else { return };
     for (pod, files) in pods_reading_files(t, &live) {
-        let by = files.first().map(|f| f.by.as_str()).unwrap_or_default();
+        // Files from a Secret or CSI volume are not the Vault agent's to render.
+        let files: Vec<_> = files
+            .into_iter()
+            .filter(|f| vault_provides(pod, &f.path))
+            .collect();
+        if files.is_empty() {
+            continue;
+        }
+        let by = files[0].by.as_str();
         let restart = match pod.owner.split_once('/') {
             Some(("Deployment", name)) => {
                 format!("kubectl rollout restart deploy/{name} -n {}", pod.namespace)

@@ -1,10 +1,12 @@
-use super::live::{FILE_ERROR, PROXY};
+use super::live::{PROXY, unrecovered_errors};
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
     /// ## What it does
     /// In an audit: reads the `istio-proxy` log of every gateway pod and flags pilot-agent's
-    /// "failed to generate secret for proxy from file" lines, quoting the most recent.
+    /// "failed to generate secret for proxy from file" lines that no later read of the same
+    /// files answered (pilot-agent retries), quoting the most recent. Only pilot-agent's own
+    /// lines count: a client cannot plant one through the access log.
     ///
     /// ## Why it breaks
     /// pilot-agent writes that line when it cannot load a certificate file a Gateway or
@@ -45,11 +47,7 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
     let Some(live) = t.live else { return };
     for pod in live.pods {
         let Some(log) = &pod.proxy_log else { continue };
-        let failures: Vec<&String> = log
-            .lines
-            .iter()
-            .filter(|l| l.contains(FILE_ERROR))
-            .collect();
+        let failures = unrecovered_errors(log);
         let Some(last) = failures.last() else {
             continue;
         };

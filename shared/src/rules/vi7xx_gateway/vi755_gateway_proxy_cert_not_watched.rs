@@ -1,4 +1,4 @@
-use super::live::{FILE_ERROR, PROXY, WATCHING, injected, pods_reading_files};
+use super::live::{PROXY, injected, pods_reading_files, unrecovered_errors, watched_path};
 use crate::rules::{Emitter, GatewayTarget, declare_rule};
 
 declare_rule! {
@@ -16,8 +16,10 @@ declare_rule! {
     /// to watch files (before Istio 1.7; rotation was unreliable before 1.11). Renewed
     /// certificates then wait for a pod restart, and expire in Envoy.
     ///
-    /// Only a log read from its first line is judged; a log the kubelet rotated (10 MiB by
-    /// default) has lost its start, and is not.
+    /// Only a log read whole from the proxy's start is judged: shorter than what the audit
+    /// reads (1 MiB) and holding pilot-agent's "Readiness succeeded" line. A log the kubelet
+    /// rotated (10 MiB by default) has lost its start, and a proxy not yet ready may not
+    /// have asked for its files: neither is judged.
     ///
     /// ## How to fix
     /// Check that the pod serves the Gateway (`istioctl proxy-config listener <pod>`) and
@@ -51,20 +53,14 @@ fn check(t: &GatewayTarget<'_>, out: &mut Emitter<'_>) {
         let Some(log) = pod.proxy_log.as_ref().filter(|l| l.complete) else {
             continue;
         };
-        if !injected(pod) || log.lines.iter().any(|l| l.contains(FILE_ERROR)) {
+        if !injected(pod) || !unrecovered_errors(log).is_empty() {
             continue; // VI752, VI754
         }
         let mut missing: Vec<&str> = files
             .iter()
             .filter(|f| WATCHED.contains(&f.field.key.as_str()))
             .map(|f| f.path.as_str())
-            .filter(|path| {
-                !log.lines.iter().any(|l| {
-                    l.split(WATCHING)
-                        .nth(1)
-                        .is_some_and(|rest| rest.split_whitespace().next() == Some(*path))
-                })
-            })
+            .filter(|path| !log.lines.iter().any(|l| watched_path(l) == Some(*path)))
             .collect();
         missing.sort();
         missing.dedup();
