@@ -135,6 +135,16 @@ fn verify_never_shows_a_key_in_any_input_form_or_format() {
         .chain(key_forms(&key2, &public))
         .collect();
     let file = |f: &str| std::fs::read_to_string(root().join(C1).join(f)).unwrap();
+    // A `cacerts` Secret manifest with `field:` (data or stringData) holding `body`.
+    let secret = |name: &str, field: &str, body: &str| {
+        let path = dir.join(name);
+        std::fs::write(
+            &path,
+            format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: cacerts, namespace: istio-system}}\n{field}:\n{body}"),
+        )
+        .unwrap();
+        path
+    };
     let mut inputs = Vec::new();
     for (label, key) in [("right", &key1), ("wrong", &key2)] {
         let bundle = dir.join(format!("{label}-dir"));
@@ -155,13 +165,7 @@ fn verify_never_shows_a_key_in_any_input_form_or_format() {
             .iter()
             .map(|(k, v)| format!("  {k}: {}\n", b64.encode(v)))
             .collect();
-        let secret = dir.join(format!("{label}-secret.yaml"));
-        std::fs::write(
-            &secret,
-            format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: cacerts, namespace: istio-system}}\ndata:\n{data}"),
-        )
-        .unwrap();
-        inputs.push(secret);
+        inputs.push(secret(&format!("{label}-secret.yaml"), "data", &data));
 
         let string_data: String = members
             .iter()
@@ -170,13 +174,11 @@ fn verify_never_shows_a_key_in_any_input_form_or_format() {
                 format!("  {k}: |\n{indented}")
             })
             .collect();
-        let secret = dir.join(format!("{label}-string-secret.yaml"));
-        std::fs::write(
-            &secret,
-            format!("apiVersion: v1\nkind: Secret\nmetadata: {{name: cacerts, namespace: istio-system}}\nstringData:\n{string_data}"),
-        )
-        .unwrap();
-        inputs.push(secret);
+        inputs.push(secret(
+            &format!("{label}-string-secret.yaml"),
+            "stringData",
+            &string_data,
+        ));
 
         let kv = serde_json::json!({
             "request_id": "5c2e…",

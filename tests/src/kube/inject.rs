@@ -60,30 +60,14 @@ pub fn running_pod(deployment: &Value, suffix: &str) -> Value {
     if injected {
         meta["annotations"]["vault.hashicorp.com/agent-inject-status"] = json!("injected");
     }
-    let init_statuses: Vec<Value> = spec["initContainers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            json!({
-                "name": c["name"], "image": c["image"], "imageID": "", "ready": true,
-                "restartCount": 0,
-                "state": {"terminated": {"exitCode": 0, "reason": "Completed"}},
-            })
-        })
-        .collect();
-    let statuses: Vec<Value> = spec["containers"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|c| {
-            json!({
-                "name": c["name"], "image": c["image"], "imageID": "", "ready": true,
-                "restartCount": 0, "started": true,
-                "state": {"running": {"startedAt": "2024-11-01T09:00:05Z"}},
-            })
-        })
-        .collect();
+    let init_statuses = statuses(
+        &spec["initContainers"],
+        json!({"terminated": {"exitCode": 0, "reason": "Completed"}}),
+    );
+    let statuses = statuses(
+        &spec["containers"],
+        json!({"running": {"startedAt": "2024-11-01T09:00:05Z"}}),
+    );
     json!({
         "apiVersion": "v1",
         "kind": "Pod",
@@ -96,6 +80,21 @@ pub fn running_pod(deployment: &Value, suffix: &str) -> Value {
             "containerStatuses": statuses,
         },
     })
+}
+
+/// A ready status in `state` for each of `containers`.
+fn statuses(containers: &Value, state: Value) -> Vec<Value> {
+    containers
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| {
+            json!({
+                "name": c["name"], "image": c["image"], "imageID": "", "ready": true,
+                "restartCount": 0, "state": state,
+            })
+        })
+        .collect()
 }
 
 /// Istio's `gateway` template: the chart's `istio-proxy` container (`image: auto`) gets
