@@ -6,7 +6,137 @@ use hcl::edit::Span;
 use hcl::edit::expr::{Expression, ObjectKey};
 use hcl::edit::structure::{Body, Structure};
 
+/// Deepest bracket nesting a policy may have. Vault's own policies need four (a `path`
+/// block, a map of parameters, a list); the HCL parser backtracks exponentially on deep
+/// unbalanced expressions (the fuzzer found a 460-byte policy that took minutes).
+const MAX_NESTING: usize = 8;
+
+/// Checks that brackets outside strings, comments and heredocs balance and nest at most
+/// [`MAX_NESTING`] deep, before the HCL parser sees the text.
+fn check_nesting(text: &str) -> Result<(), PolicyError> {
+    let mut stack: Vec<(char, u32)> = Vec::new();
+    let mut line = 1u32;
+    let mut chars = text.chars().peekable();
+    let syntax = |message: String, line: u32| PolicyError::Syntax {
+        message,
+        line: Some(line),
+    };
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '"' => {
+                // A string: to its closing quote, escapes skipped.
+                while let Some(c) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        '\n' => line += 1,
+                        _ => {}
+                    }
+                }
+            }
+            '#' => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'/') => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut prev = ' ';
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                    }
+                    if prev == '*' && c == '/' {
+                        break;
+                    }
+                    prev = c;
+                }
+            }
+            '<' if chars.peek() == Some(&'<') => {
+                // A heredoc (`<<EOF` or `<<-EOF`): to the line that is its marker alone.
+                chars.next();
+                if chars.peek() == Some(&'-') {
+                    chars.next();
+                }
+                let marker: String = chars
+                    .by_ref()
+                    .take_while(|c| *c != '\n')
+                    .collect::<String>()
+                    .trim()
+                    .to_string();
+                line += 1;
+                if marker.is_empty() || !marker.chars().all(|c| c.is_alphanumeric() || c == '_') {
+                    return Err(syntax(
+                        "a heredoc needs a marker word after `<<`".into(),
+                        line - 1,
+                    ));
+                }
+                let mut current = String::new();
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        if current.trim() == marker {
+                            break;
+                        }
+                        current.clear();
+                    } else {
+                        current.push(c);
+                    }
+                }
+            }
+            '[' | '(' | '{' => {
+                stack.push((c, line));
+                if stack.len() > MAX_NESTING {
+                    return Err(syntax(
+                        format!(
+                            "brackets nest more than {MAX_NESTING} deep; no Vault policy needs that"
+                        ),
+                        line,
+                    ));
+                }
+            }
+            ']' | ')' | '}' => {
+                let want = match c {
+                    ']' => '[',
+                    ')' => '(',
+                    _ => '{',
+                };
+                match stack.pop() {
+                    Some((open, _)) if open == want => {}
+                    Some((open, at)) => {
+                        return Err(syntax(
+                            format!("`{c}` closes the `{open}` opened on line {at}"),
+                            line,
+                        ));
+                    }
+                    None => return Err(syntax(format!("`{c}` closes nothing"), line)),
+                }
+            }
+            _ => {}
+        }
+    }
+    match stack.last() {
+        Some((open, at)) => Err(syntax(format!("`{open}` is never closed"), *at)),
+        None => Ok(()),
+    }
+}
+
 pub(super) fn parse_hcl(text: &str) -> Result<Vec<RawEntry>, PolicyError> {
+    check_nesting(text)?;
     let body = match hcl::edit::parser::parse_body(text) {
         Ok(body) => body,
         Err(err) => {
