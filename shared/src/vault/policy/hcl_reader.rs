@@ -7,13 +7,17 @@ use hcl::edit::expr::{Expression, ObjectKey};
 use hcl::edit::structure::{Body, Structure};
 
 /// Deepest bracket nesting a policy may have. Vault's own policies need four (a `path`
-/// block, a map of parameters, a list); the HCL parser backtracks exponentially on deep
-/// unbalanced expressions (the fuzzer found a 460-byte policy that took minutes).
+/// block, a map of parameters, a list).
 const MAX_NESTING: usize = 8;
 
-/// Checks that brackets outside strings, comments and heredocs balance and nest at most
-/// [`MAX_NESTING`] deep, before the HCL parser sees the text.
-fn check_nesting(text: &str) -> Result<(), PolicyError> {
+/// What the HCL parser is given, checked first: a Vault policy is blocks, attributes,
+/// strings, numbers, lists and maps (Vault reads HCL1, which has no expressions). Anything
+/// else outside strings and comments (operators, function calls, traversals, template
+/// interpolation) is refused here, and brackets must balance and nest at most
+/// [`MAX_NESTING`] deep: hcl-edit backtracks exponentially on some expressions (the
+/// fuzzer found a 460-byte policy that took minutes), and scans again to the end for each
+/// unclosed comment.
+fn check_lexically(text: &str) -> Result<(), PolicyError> {
     let mut stack: Vec<(char, u32)> = Vec::new();
     let mut line = 1u32;
     let mut chars = text.chars().peekable();
@@ -21,19 +25,39 @@ fn check_nesting(text: &str) -> Result<(), PolicyError> {
         message,
         line: Some(line),
     };
+    let interpolation = |line: u32| {
+        PolicyError::Unsupported(format!(
+            "template interpolation (`${{` or `%{{`) on line {line}: Vault's HCL1 has none"
+        ))
+    };
     while let Some(c) = chars.next() {
         match c {
             '\n' => line += 1,
+            c if c.is_whitespace() => {}
+            c if c.is_alphanumeric() || matches!(c, '_' | '-' | '.') => {}
+            '=' | ',' | ':' => {}
             '"' => {
-                // A string: to its closing quote, escapes skipped.
-                while let Some(c) = chars.next() {
-                    match c {
-                        '\\' => {
+                // A string: to its closing quote on the same line, escapes skipped.
+                let start = line;
+                loop {
+                    match chars.next() {
+                        Some('\\') => {
                             chars.next();
                         }
-                        '"' => break,
-                        '\n' => line += 1,
-                        _ => {}
+                        Some('"') => break,
+                        Some('$' | '%') if chars.peek() == Some(&'{') => {
+                            return Err(interpolation(line));
+                        }
+                        Some('$') if chars.peek() == Some(&'$') => {
+                            chars.next(); // `$${` is a literal `${`
+                            if chars.peek() == Some(&'{') {
+                                chars.next();
+                            }
+                        }
+                        Some('\n') | None => {
+                            return Err(syntax("a string is never closed".into(), start));
+                        }
+                        Some(_) => {}
                     }
                 }
             }
@@ -55,15 +79,21 @@ fn check_nesting(text: &str) -> Result<(), PolicyError> {
             }
             '/' if chars.peek() == Some(&'*') => {
                 chars.next();
+                let start = line;
                 let mut prev = ' ';
+                let mut closed = false;
                 for c in chars.by_ref() {
                     if c == '\n' {
                         line += 1;
                     }
                     if prev == '*' && c == '/' {
+                        closed = true;
                         break;
                     }
                     prev = c;
+                }
+                if !closed {
+                    return Err(syntax("a `/*` comment is never closed".into(), start));
                 }
             }
             '<' if chars.peek() == Some(&'<') => {
@@ -72,6 +102,7 @@ fn check_nesting(text: &str) -> Result<(), PolicyError> {
                 if chars.peek() == Some(&'-') {
                     chars.next();
                 }
+                let start = line;
                 let marker: String = chars
                     .by_ref()
                     .take_while(|c| *c != '\n')
@@ -82,14 +113,19 @@ fn check_nesting(text: &str) -> Result<(), PolicyError> {
                 if marker.is_empty() || !marker.chars().all(|c| c.is_alphanumeric() || c == '_') {
                     return Err(syntax(
                         "a heredoc needs a marker word after `<<`".into(),
-                        line - 1,
+                        start,
                     ));
                 }
                 let mut current = String::new();
-                for c in chars.by_ref() {
+                let mut closed = false;
+                while let Some(c) = chars.next() {
+                    if matches!(c, '$' | '%') && chars.peek() == Some(&'{') {
+                        return Err(interpolation(line));
+                    }
                     if c == '\n' {
                         line += 1;
                         if current.trim() == marker {
+                            closed = true;
                             break;
                         }
                         current.clear();
@@ -97,8 +133,14 @@ fn check_nesting(text: &str) -> Result<(), PolicyError> {
                         current.push(c);
                     }
                 }
+                if !closed && current.trim() != marker {
+                    return Err(syntax(
+                        format!("the heredoc `{marker}` is never closed"),
+                        start,
+                    ));
+                }
             }
-            '[' | '(' | '{' => {
+            '[' | '{' => {
                 stack.push((c, line));
                 if stack.len() > MAX_NESTING {
                     return Err(syntax(
@@ -109,12 +151,8 @@ fn check_nesting(text: &str) -> Result<(), PolicyError> {
                     ));
                 }
             }
-            ']' | ')' | '}' => {
-                let want = match c {
-                    ']' => '[',
-                    ')' => '(',
-                    _ => '{',
-                };
+            ']' | '}' => {
+                let want = if c == ']' { '[' } else { '{' };
                 match stack.pop() {
                     Some((open, _)) if open == want => {}
                     Some((open, at)) => {
@@ -126,7 +164,12 @@ fn check_nesting(text: &str) -> Result<(), PolicyError> {
                     None => return Err(syntax(format!("`{c}` closes nothing"), line)),
                 }
             }
-            _ => {}
+            other => {
+                return Err(syntax(
+                    format!("`{other}` is not part of a Vault policy (HCL1 has no expressions)"),
+                    line,
+                ));
+            }
         }
     }
     match stack.last() {
@@ -136,7 +179,7 @@ fn check_nesting(text: &str) -> Result<(), PolicyError> {
 }
 
 pub(super) fn parse_hcl(text: &str) -> Result<Vec<RawEntry>, PolicyError> {
-    check_nesting(text)?;
+    check_lexically(text)?;
     let body = match hcl::edit::parser::parse_body(text) {
         Ok(body) => body,
         Err(err) => {
