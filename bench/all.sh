@@ -34,7 +34,7 @@ page=1
     bash audit-latency.sh 20 50
     if [ "$page" = 1 ]; then
         echo "== the page: size (page-size.sh)"
-        bash page-size.sh
+        bash page-size.sh --build
         echo "== the page: re-validation after a keystroke (page-speed.sh)"
         bash page-speed.sh
     fi
